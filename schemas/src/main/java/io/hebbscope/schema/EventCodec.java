@@ -1,0 +1,151 @@
+package io.hebbscope.schema;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * Avro single-object encoding (2 magic bytes, 8-byte schema fingerprint, body) for every hebbscope event.
+ * Readers know every current schema and every older version kept under {@code history/}, so logs
+ * written by an older hebbscope stay readable without a schema registry.
+ */
+public final class EventCodec {
+    /** Every event type, in one place. */
+    public static final List<Class<? extends SpecificRecord>> EVENT_TYPES = List.of(
+        RunStarted.class, RunFinished.class, StepMetrics.class, LayerStep.class,
+        NeuronAlignment.class, LayerAlignment.class, PhaseEvent.class, DeadLetter.class,
+        BlockAlignment.class, PendingStep.class, LayerState.class);
+
+    /** Older schema versions, as resources under io/hebbscope/schema/history. */
+    static final List<String> HISTORY = List.of("StepMetrics-v1.avsc");
+
+    private static final byte[] MAGIC = {(byte) 0xC3, (byte) 0x01};
+    private static final EventCodec INSTANCE = new EventCodec();
+
+    private final Map<Class<?>, BinaryMessageEncoder<?>> encoders = new HashMap<>();
+    private final Map<Class<?>, BinaryMessageDecoder<?>> decoders = new HashMap<>();
+    private final Map<Long, Class<? extends SpecificRecord>> typeByFingerprint = new HashMap<>();
+    private final Map<Long, Schema> schemaByFingerprint = new HashMap<>();
+
+    private EventCodec() {
+        AvroTrust.ensure();
+        Map<String, Class<? extends SpecificRecord>> byName = new HashMap<>();
+        for (Class<? extends SpecificRecord> type : EVENT_TYPES) {
+            Schema schema = SpecificData.get().getSchema(type);
+            byName.put(schema.getFullName(), type);
+            register(schema, type);
+        }
+        for (String resource : HISTORY) {
+            Schema old = parseHistory(resource);
+            Class<? extends SpecificRecord> type = byName.get(old.getFullName());
+            if (type == null) {
+                throw new IllegalStateException("history schema " + resource + " matches no current event type");
+            }
+            register(old, type);
+        }
+        for (Class<? extends SpecificRecord> type : EVENT_TYPES) {
+            Schema current = SpecificData.get().getSchema(type);
+            encoders.put(type, new BinaryMessageEncoder<>(SpecificData.get(), current));
+            BinaryMessageDecoder<?> decoder = new BinaryMessageDecoder<>(SpecificData.get(), current);
+            schemaByFingerprint.forEach((fp, schema) -> {
+                if (typeByFingerprint.get(fp) == type) {
+                    decoder.addSchema(schema);
+                }
+            });
+            decoders.put(type, decoder);
+        }
+    }
+
+    public static EventCodec get() {
+        return INSTANCE;
+    }
+
+    private void register(Schema schema, Class<? extends SpecificRecord> type) {
+        long fp = SchemaNormalization.parsingFingerprint64(schema);
+        typeByFingerprint.put(fp, type);
+        schemaByFingerprint.put(fp, schema);
+    }
+
+    private static Schema parseHistory(String resource) {
+        try (InputStream in = EventCodec.class.getResourceAsStream("history/" + resource)) {
+            if (in == null) {
+                throw new IllegalStateException("missing schema history resource io/hebbscope/schema/history/" + resource);
+            }
+            return new Schema.Parser().parse(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** All schemas a reader accepts, current and older, by fingerprint. */
+    public Map<Long, Schema> knownSchemas() {
+        return Map.copyOf(schemaByFingerprint);
+    }
+
+    @SuppressWarnings("unchecked")
+    public <T extends SpecificRecord> byte[] encode(T record) {
+        BinaryMessageEncoder<T> encoder = (BinaryMessageEncoder<T>) encoders.get(record.getClass());
+        if (encoder == null) {
+            throw new IllegalArgumentException("not a hebbscope event type: " + record.getClass().getName());
+        }
+        try {
+            ByteBuffer buf = encoder.encode(record);
+            byte[] out = new byte[buf.remaining()];
+            buf.get(out);
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Decodes a message that must be of {@code type} (any known version of it). */
+    public <T extends SpecificRecord> T decode(byte[] message, Class<T> type) {
+        Class<? extends SpecificRecord> actual = typeOf(message);
+        if (actual != type) {
+            throw new MalformedEventException("expected " + type.getSimpleName() + " but the message holds "
+                + actual.getSimpleName());
+        }
+        return type.cast(decodeKnown(message, actual));
+    }
+
+    /** Decodes a message of any known event type (the runs topic carries two). */
+    public SpecificRecord decodeAny(byte[] message) {
+        return decodeKnown(message, typeOf(message));
+    }
+
+    /** The event type a message holds, from its fingerprint. */
+    public Class<? extends SpecificRecord> typeOf(byte[] message) {
+        if (message == null) {
+            throw new MalformedEventException("null message");
+        }
+        if (message.length < 10 || message[0] != MAGIC[0] || message[1] != MAGIC[1]) {
+            throw new MalformedEventException("not Avro single-object encoded (bad magic or shorter than 10 bytes, "
+                + message.length + " bytes)");
+        }
+        long fp = ByteBuffer.wrap(message, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        Class<? extends SpecificRecord> type = typeByFingerprint.get(fp);
+        if (type == null) {
+            throw new MalformedEventException(String.format("unknown schema fingerprint %016x", fp));
+        }
+        return type;
+    }
+
+    private SpecificRecord decodeKnown(byte[] message, Class<? extends SpecificRecord> type) {
+        try {
+            return (SpecificRecord) decoders.get(type).decode(message);
+        } catch (IOException | RuntimeException e) {
+            throw new MalformedEventException("cannot decode " + type.getSimpleName() + ": " + e, e);
+        }
+    }
+}

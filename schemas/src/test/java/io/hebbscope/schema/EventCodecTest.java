@@ -1,0 +1,137 @@
+package io.hebbscope.schema;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+import org.junit.jupiter.api.Test;
+
+class EventCodecTest {
+    private final EventCodec codec = EventCodec.get();
+
+    static Tensor tensor(int rows, int cols) {
+        float[] v = new float[rows * cols];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = i * 0.5f - 1;
+        }
+        return TensorCodec.encode(v, rows, cols);
+    }
+
+    static List<SpecificRecord> oneOfEach() {
+        List<SpecificRecord> all = new ArrayList<>();
+        all.add(RunStarted.newBuilder().setRunId("r1").setStartedAtMs(1).setTask("sre").setModel("mlp").setRule("sgd")
+            .setSeed(7).setConfig(Map.of("lr", "0.01"))
+            .setLayers(List.of(new LayerShape("layer0", 0, 128, 32, 64, 2)))
+            .setStepsPerEpoch(78).setTotalSteps(780).setSnapshotEvery(100).build());
+        all.add(new RunFinished("r1", 2L, 780L, "completed", 0.5, null));
+        all.add(StepMetrics.newBuilder().setRunId("r1").setStep(3).setEpoch(0).setTrainLoss(0.2).setLearningRate(0.01)
+            .setTimestampMs(5).setWeightNorms(List.of(1.0, 2.0)).build());
+        all.add(LayerStep.newBuilder().setRunId("r1").setLayer("layer1").setLayerIndex(1).setStep(3).setPreviousStep(2)
+            .setEpoch(0).setBlockIndex(0).setBlockCount(1).setRowOffset(0).setLayerRows(2).setLayerCols(3)
+            .setGradient(tensor(2, 3)).setHebbian(tensor(2, 3)).setUpdate(tensor(2, 3)).setWeights(tensor(2, 3))
+            .setTimestampMs(9).build());
+        all.add(NeuronAlignment.newBuilder().setRunId("r1").setLayer("layer1").setLayerIndex(1).setStep(3).setEpoch(0)
+            .setGradient(tensor(2, 1)).setSignal(tensor(2, 1)).setUpdate(tensor(2, 1)).setGradientEwma(tensor(2, 1))
+            .setSignalEwma(tensor(2, 1)).setUpdateEwma(tensor(2, 1)).setHebbianNorm(tensor(2, 1)).build());
+        all.add(LayerAlignment.newBuilder().setRunId("r1").setLayer("layer1").setLayerIndex(1).setStep(3).setEpoch(0)
+            .setGradient(0.5).setGradientNorm(1).setSignalNorm(1).setUpdateNorm(1).setHebbianNorm(2)
+            .setHebbianNeurons(1).setAntiHebbianNeurons(0).setNeutralNeurons(1).setUndefinedNeurons(0).build());
+        all.add(PhaseEvent.newBuilder().setRunId("r1").setLayer("layer1").setStep(3).setDecidedAtStep(5)
+            .setKind(PhaseKind.BUMP_PEAK).setDetector("bump").setValues(Map.of("peak", 0.4)).build());
+        all.add(new DeadLetter("t", 0, 5L, ByteBuffer.wrap(new byte[] {1}), null, "why", 7L));
+        all.add(new BlockAlignment("r1", "layer1", 1, 3L, 2L, 0, 0, 1, 0, 2, TensorCodec.encodeDoubles(new double[14], 2, 7)));
+        all.add(new PendingStep(3L, 2L, 0, 1, 2, List.of(0), TensorCodec.encodeDoubles(new double[14], 2, 7)));
+        all.add(new LayerState(2L, 3L, List.of(5L), null, java.util.Arrays.asList(0.1, null, 0.3)));
+        return all;
+    }
+
+    @Test
+    void everyEventTypeRoundTrips() {
+        List<SpecificRecord> all = oneOfEach();
+        assertThat(all).extracting(Object::getClass).containsExactlyInAnyOrderElementsOf(EventCodec.EVENT_TYPES);
+        for (SpecificRecord record : all) {
+            byte[] bytes = codec.encode(record);
+            assertThat(bytes[0]).isEqualTo((byte) 0xC3);
+            assertThat(codec.decodeAny(bytes)).isEqualTo(record);
+            assertThat(codec.typeOf(bytes)).isEqualTo(record.getClass());
+        }
+    }
+
+    @Test
+    void aRecordWrittenWithAnOlderSchemaIsStillRead() throws Exception {
+        Schema v1;
+        try (InputStream in = EventCodec.class.getResourceAsStream("history/StepMetrics-v1.avsc")) {
+            v1 = new Schema.Parser().parse(in);
+        }
+        GenericRecord old = new GenericData.Record(v1);
+        old.put("runId", "old-run");
+        old.put("step", 42L);
+        old.put("epoch", 1);
+        old.put("trainLoss", 0.25);
+        old.put("validationLoss", 0.3);
+        old.put("learningRate", 0.01);
+        old.put("timestampMs", 99L);
+        ByteBuffer buf = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old);
+        byte[] bytes = new byte[buf.remaining()];
+        buf.get(bytes);
+
+        StepMetrics read = codec.decode(bytes, StepMetrics.class);
+        assertThat(read.getRunId()).isEqualTo("old-run");
+        assertThat(read.getStep()).isEqualTo(42L);
+        assertThat(read.getValidationLoss()).isEqualTo(0.3);
+        assertThat(read.getValidationAccuracy()).isNull();
+        assertThat(read.getWeightNorms()).isEmpty();
+    }
+
+    @Test
+    void everyKnownSchemaCanBeReadByTheCurrentOne() {
+        for (Schema writer : codec.knownSchemas().values()) {
+            Class<?> type = EventCodec.EVENT_TYPES.stream()
+                .filter(t -> SpecificData.get().getSchema(t).getFullName().equals(writer.getFullName()))
+                .findFirst().orElseThrow();
+            Schema reader = SpecificData.get().getSchema(type);
+            assertThat(SchemaCompatibility.checkReaderWriterCompatibility(reader, writer).getType())
+                .as(writer.getFullName())
+                .isEqualTo(SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE);
+        }
+        assertThat(codec.knownSchemas()).hasSize(EventCodec.EVENT_TYPES.size() + EventCodec.HISTORY.size());
+    }
+
+    @Test
+    void garbageIsMalformedWithAReason() {
+        assertThatThrownBy(() -> codec.decodeAny(new byte[] {1, 2, 3}))
+            .isInstanceOf(MalformedEventException.class).hasMessageContaining("single-object");
+        byte[] unknown = {(byte) 0xC3, 1, 1, 2, 3, 4, 5, 6, 7, 8, 0};
+        assertThatThrownBy(() -> codec.decodeAny(unknown))
+            .isInstanceOf(MalformedEventException.class).hasMessageContaining("unknown schema fingerprint");
+        byte[] good = codec.encode(oneOfEach().get(3));
+        byte[] truncated = java.util.Arrays.copyOf(good, 20);
+        assertThatThrownBy(() -> codec.decode(truncated, LayerStep.class))
+            .isInstanceOf(MalformedEventException.class).hasMessageContaining("cannot decode LayerStep");
+        assertThatThrownBy(() -> codec.decode(good, StepMetrics.class))
+            .isInstanceOf(MalformedEventException.class).hasMessageContaining("expected StepMetrics");
+    }
+
+    @Test
+    void topicsPairNamesWithSerdes() {
+        Topics topics = new Topics("lab");
+        assertThat(topics.layerSteps().name()).isEqualTo("lab.layer-steps");
+        assertThat(topics.allNames()).hasSize(7).allMatch(n -> n.startsWith("lab."));
+        SpecificRecord runStarted = oneOfEach().get(0);
+        byte[] bytes = topics.runs().valueSerde().serializer().serialize("x", runStarted);
+        assertThat(topics.runs().valueSerde().deserializer().deserialize("x", bytes)).isEqualTo(runStarted);
+        assertThatThrownBy(() -> new Topics("bad prefix")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Keys.requireValidName("run id", "a/b")).hasMessageContaining("run id 'a/b'");
+    }
+}

@@ -1,0 +1,23 @@
+package io.hebbscope.trainer;
+
+/**
+ * Observes a training run, one concern per implementation (publisher, progress display, benchmark).
+ * Arrays handed to {@link #onStep} are only valid during the call: they may live in a per-step workspace.
+ */
+public interface TrainingListener {
+
+    /** Called once before the first step. */
+    default void onRunStart(RunInfo run) {}
+
+    /**
+     * Whether this listener wants the per-layer terms of {@code step}. When no listener wants them the
+     * probe is skipped, so training alone costs nothing extra.
+     */
+    default boolean wantsTerms(long step) { return false; }
+
+    /** Called after the update of {@code step} has been applied. */
+    void onStep(StepRecord step);
+
+    /** Called once after the last step (also when training stops early). */
+    default void onRunEnd(RunSummary summary) {}
+}
