@@ -1,0 +1,29 @@
+package io.hebbscope.analyzer;
+
+/**
+ * Tunables of the analysis.
+ *
+ * @param ewmaAlpha            weight of the newest step in the rolling (EWMA) alignment
+ * @param roleThreshold        a neuron is Hebbian above +threshold and anti-Hebbian below -threshold
+ * @param maxWaitingSteps      assembled steps held back waiting for an earlier, incomplete step before
+ *                             that step is given up on (it lost a block to the dead letters)
+ * @param maxNeuronSeriesWidth layers up to this many neurons get per-neuron Prometheus series
+ */
+public record AnalyzerSettings(double ewmaAlpha, double roleThreshold, int maxWaitingSteps, int maxNeuronSeriesWidth) {
+    public static final AnalyzerSettings DEFAULTS = new AnalyzerSettings(0.1, 0.1, 64, 128);
+
+    public AnalyzerSettings {
+        if (!(ewmaAlpha > 0 && ewmaAlpha <= 1)) {
+            throw new IllegalArgumentException("ewma alpha must be in (0, 1], got " + ewmaAlpha);
+        }
+        if (!(roleThreshold >= 0 && roleThreshold < 1)) {
+            throw new IllegalArgumentException("role threshold must be in [0, 1), got " + roleThreshold);
+        }
+        if (maxWaitingSteps < 1) {
+            throw new IllegalArgumentException("max waiting steps must be >= 1, got " + maxWaitingSteps);
+        }
+        if (maxNeuronSeriesWidth < 0) {
+            throw new IllegalArgumentException("per-neuron series width must be >= 0, got " + maxNeuronSeriesWidth);
+        }
+    }
+}

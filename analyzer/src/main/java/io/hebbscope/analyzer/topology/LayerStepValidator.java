@@ -1,0 +1,84 @@
+package io.hebbscope.analyzer.topology;
+
+import io.hebbscope.analyzer.alignment.RowSums;
+import io.hebbscope.schema.BlockAlignment;
+import io.hebbscope.schema.EventCodec;
+import io.hebbscope.schema.Keys;
+import io.hebbscope.schema.LayerStep;
+import io.hebbscope.schema.MalformedEventException;
+import io.hebbscope.schema.Tensor;
+import io.hebbscope.schema.TensorCodec;
+
+/**
+ * Stage 1 and 2: decodes a LayerStep, checks it against its own declared shape, and reduces it to the
+ * per-row sums the rest of the analysis needs (so the big tensors never enter a repartition topic or a store).
+ */
+public final class LayerStepValidator {
+    private LayerStepValidator() {}
+
+    public static BlockAlignment reduce(byte[] value) {
+        LayerStep step;
+        try {
+            step = EventCodec.get().decode(value, LayerStep.class);
+        } catch (MalformedEventException e) {
+            throw new InvalidRecordException("decode", e.getMessage(), e);
+        }
+        return reduce(step);
+    }
+
+    public static BlockAlignment reduce(LayerStep s) {
+        try {
+            Keys.requireValidName("run id", s.getRunId());
+            Keys.requireValidName("layer", s.getLayer());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRecordException("invalid", e.getMessage());
+        }
+        check(s.getStep() >= 0, "invalid", "negative step " + s.getStep());
+        check(s.getPreviousStep() < s.getStep(), "invalid",
+            "previousStep " + s.getPreviousStep() + " is not before step " + s.getStep());
+        check(s.getBlockCount() >= 1 && s.getBlockIndex() >= 0 && s.getBlockIndex() < s.getBlockCount(), "invalid",
+            "block " + s.getBlockIndex() + " of " + s.getBlockCount());
+        check(s.getLayerRows() >= 1 && s.getLayerCols() >= 1, "shape",
+            "layer shape " + s.getLayerRows() + "x" + s.getLayerCols());
+        int rows = s.getGradient().getRows();
+        int cols = s.getLayerCols();
+        check(rows >= 1 && s.getRowOffset() >= 0 && (long) s.getRowOffset() + rows <= s.getLayerRows(), "shape",
+            "rows " + s.getRowOffset() + ".." + ((long) s.getRowOffset() + rows) + " outside a layer of "
+                + s.getLayerRows() + " rows");
+        float[] gradient = values("gradient", s.getGradient(), rows, cols);
+        float[] signal = s.getSignal() == null ? null : values("signal", s.getSignal(), rows, cols);
+        float[] hebbian = values("hebbian", s.getHebbian(), rows, cols);
+        float[] update = values("update", s.getUpdate(), rows, cols);
+        if (s.getWeights() != null) {
+            values("weights", s.getWeights(), rows, cols);
+        }
+        double[] sums = RowSums.of(gradient, signal, hebbian, update, rows, cols);
+        return new BlockAlignment(s.getRunId(), s.getLayer(), s.getLayerIndex(), s.getStep(), s.getPreviousStep(),
+            s.getEpoch(), s.getBlockIndex(), s.getBlockCount(), s.getRowOffset(), s.getLayerRows(),
+            TensorCodec.encodeDoubles(sums, rows, RowSums.WIDTH));
+    }
+
+    private static float[] values(String name, Tensor t, int rows, int cols) {
+        check(t.getRows() == rows && t.getCols() == cols, "shape",
+            name + " is " + t.getRows() + "x" + t.getCols() + ", expected " + rows + "x" + cols);
+        float[] v;
+        try {
+            v = TensorCodec.decodeFloats(t);
+        } catch (MalformedEventException e) {
+            throw new InvalidRecordException("shape", name + ": " + e.getMessage(), e);
+        }
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) {
+                throw new InvalidRecordException("non_finite",
+                    name + " has a non-finite value " + v[i] + " at row " + (i / cols) + ", column " + (i % cols));
+            }
+        }
+        return v;
+    }
+
+    private static void check(boolean ok, String category, String reason) {
+        if (!ok) {
+            throw new InvalidRecordException(category, reason);
+        }
+    }
+}

@@ -1,0 +1,257 @@
+package io.hebbscope.analyzer.topology;
+
+import io.hebbscope.analyzer.AnalyzerSettings;
+import io.hebbscope.analyzer.alignment.Ewma;
+import io.hebbscope.analyzer.alignment.LayerStepAlignment;
+import io.hebbscope.analyzer.alignment.Roles;
+import io.hebbscope.analyzer.alignment.RowSums;
+import io.hebbscope.analyzer.alignment.Spread;
+import io.hebbscope.analyzer.metrics.AnalyzerMetrics;
+import io.hebbscope.schema.BlockAlignment;
+import io.hebbscope.schema.EventCodec;
+import io.hebbscope.schema.LayerAlignment;
+import io.hebbscope.schema.LayerState;
+import io.hebbscope.schema.NeuronAlignment;
+import io.hebbscope.schema.PendingStep;
+import io.hebbscope.schema.Tensor;
+import io.hebbscope.schema.TensorCodec;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Stage 3, per (run, layer): assembles each step from its blocks, idempotently on (run, layer, step, block),
+ * and emits steps strictly in the order the trainer published them (each block names its previous step),
+ * so rolling statistics are the same however blocks were interleaved, live or in a replay.
+ */
+final class StepAssembler implements Processor<String, BlockAlignment, String, Routed> {
+    static final String PENDING_STORE = "pending-steps";
+    static final String LAYER_STORE = "layer-state";
+    private static final int SIGNAL = 1;
+
+    private final AnalyzerSettings settings;
+    private final AnalyzerMetrics metrics;
+    private ProcessorContext<String, Routed> context;
+    private KeyValueStore<String, PendingStep> pending;
+    private KeyValueStore<String, LayerState> layers;
+
+    StepAssembler(AnalyzerSettings settings, AnalyzerMetrics metrics) {
+        this.settings = settings;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Routed> context) {
+        this.context = context;
+        this.pending = context.getStateStore(PENDING_STORE);
+        this.layers = context.getStateStore(LAYER_STORE);
+    }
+
+    @Override
+    public void process(Record<String, BlockAlignment> record) {
+        String layerKey = record.key();
+        BlockAlignment block = record.value();
+        LayerState state = layers.get(layerKey);
+        if (state == null) {
+            state = new LayerState(-1L, 0L, new ArrayList<>(), null, new ArrayList<>(Arrays.asList(null, null, null)));
+        }
+        if (state.getEmittedSteps() > 0 && block.getStep() <= state.getLastEmittedStep()) {
+            metrics.duplicateBlocks.labelValues(block.getRunId(), block.getLayer()).inc();
+            return;
+        }
+        String stepKey = stepKey(layerKey, block.getStep());
+        PendingStep step = pending.get(stepKey);
+        if (step == null) {
+            step = new PendingStep(block.getStep(), block.getPreviousStep(), block.getEpoch(), block.getLayerIndex(),
+                block.getBlockCount(), new ArrayList<>(),
+                TensorCodec.encodeDoubles(new double[block.getLayerRows() * RowSums.WIDTH], block.getLayerRows(), RowSums.WIDTH));
+        } else if (step.getBlockCount() != block.getBlockCount() || step.getPreviousStep() != block.getPreviousStep()
+            || step.getSums().getRows() != block.getLayerRows()) {
+            reject(record, "block " + block.getBlockIndex() + " of step " + block.getStep() + " says " + block.getBlockCount()
+                + " blocks, previous step " + block.getPreviousStep() + ", " + block.getLayerRows()
+                + " rows; earlier blocks said " + step.getBlockCount() + ", " + step.getPreviousStep() + ", "
+                + step.getSums().getRows());
+            return;
+        }
+        if (step.getReceived().contains(block.getBlockIndex())) {
+            metrics.duplicateBlocks.labelValues(block.getRunId(), block.getLayer()).inc();
+            return;
+        }
+        double[] sums = TensorCodec.decodeDoubles(step.getSums());
+        double[] blockSums = TensorCodec.decodeDoubles(block.getSums());
+        System.arraycopy(blockSums, 0, sums, block.getRowOffset() * RowSums.WIDTH, blockSums.length);
+        List<Integer> received = new ArrayList<>(step.getReceived());
+        received.add(block.getBlockIndex());
+        step.setReceived(received);
+        step.setSums(TensorCodec.encodeDoubles(sums, step.getSums().getRows(), RowSums.WIDTH));
+        pending.put(stepKey, step);
+        if (received.size() == step.getBlockCount()) {
+            List<Long> completed = new ArrayList<>(state.getCompletedSteps());
+            completed.add(step.getStep());
+            Collections.sort(completed);
+            state.setCompletedSteps(completed);
+            drain(layerKey, block, state);
+        }
+        layers.put(layerKey, state);
+    }
+
+    /** Emits every completed step whose predecessor has been emitted; gives up on a missing step when too many wait. */
+    private void drain(String layerKey, BlockAlignment block, LayerState state) {
+        while (!state.getCompletedSteps().isEmpty()) {
+            long expectedPrevious = state.getEmittedSteps() == 0 ? -1L : state.getLastEmittedStep();
+            Long next = null;
+            for (Long s : state.getCompletedSteps()) {
+                if (pending.get(stepKey(layerKey, s)).getPreviousStep() == expectedPrevious) {
+                    next = s;
+                    break;
+                }
+            }
+            if (next == null) {
+                if (state.getCompletedSteps().size() <= settings.maxWaitingSteps()) {
+                    return;
+                }
+                next = state.getCompletedSteps().get(0);
+                metrics.skippedSteps.labelValues(block.getRunId(), block.getLayer()).inc();
+            }
+            long emitted = next;
+            emit(block.getRunId(), block.getLayer(), pending.get(stepKey(layerKey, emitted)), state);
+            deletePendingUpTo(layerKey, emitted);
+            List<Long> rest = new ArrayList<>(state.getCompletedSteps());
+            rest.removeIf(s -> s <= emitted);
+            state.setCompletedSteps(rest);
+        }
+    }
+
+    /** Steps at or before an emitted one can never be emitted: drop them, complete or not. */
+    private void deletePendingUpTo(String layerKey, long step) {
+        List<String> stale = new ArrayList<>();
+        try (var it = pending.range(stepKey(layerKey, 0), stepKey(layerKey, step))) {
+            it.forEachRemaining(kv -> stale.add(kv.key));
+        }
+        stale.forEach(pending::delete);
+    }
+
+    /** Zero-padded so that a layer's pending steps form one ordered key range. */
+    static String stepKey(String layerKey, long step) {
+        return layerKey + "/" + String.format("%019d", step);
+    }
+
+    private void emit(String runId, String layer, PendingStep step, LayerState state) {
+        int rows = step.getSums().getRows();
+        LayerStepAlignment a = new LayerStepAlignment(TensorCodec.decodeDoubles(step.getSums()), rows);
+
+        double[] ewma = state.getNeuronEwma() == null ? nanArray(rows * 3) : TensorCodec.decodeDoubles(state.getNeuronEwma());
+        double[][] perSignal = new double[3][rows];
+        for (int s = 0; s < 3; s++) {
+            for (int i = 0; i < rows; i++) {
+                perSignal[s][i] = ewma[i * 3 + s];
+            }
+            Ewma.update(perSignal[s], a.neuron[s], a.defined[s], settings.ewmaAlpha());
+            for (int i = 0; i < rows; i++) {
+                ewma[i * 3 + s] = perSignal[s][i];
+            }
+        }
+        state.setNeuronEwma(TensorCodec.encodeDoubles(ewma, rows, 3));
+        List<Double> layerEwma = new ArrayList<>(state.getLayerEwma());
+        for (int s = 0; s < 3; s++) {
+            layerEwma.set(s, Ewma.update(layerEwma.get(s), a.layer[s], settings.ewmaAlpha()));
+        }
+        state.setLayerEwma(layerEwma);
+        state.setLastEmittedStep(step.getStep());
+        state.setEmittedSteps(state.getEmittedSteps() + 1);
+
+        Spread spread = Spread.of(a.neuron[SIGNAL], a.defined[SIGNAL]);
+        Roles roles = Roles.of(perSignal[SIGNAL], settings.roleThreshold());
+        String key = io.hebbscope.schema.Keys.layer(runId, layer);
+        NeuronAlignment neurons = NeuronAlignment.newBuilder()
+            .setRunId(runId).setLayer(layer).setLayerIndex(step.getLayerIndex()).setStep(step.getStep())
+            .setEpoch(step.getEpoch())
+            .setGradient(column(a.neuron[0])).setSignal(column(a.neuron[1])).setUpdate(column(a.neuron[2]))
+            .setGradientEwma(columnOrZero(perSignal[0])).setSignalEwma(columnOrZero(perSignal[1]))
+            .setUpdateEwma(columnOrZero(perSignal[2])).setHebbianNorm(column(a.neuronHebbianNorm))
+            .build();
+        LayerAlignment layerAlignment = LayerAlignment.newBuilder()
+            .setRunId(runId).setLayer(layer).setLayerIndex(step.getLayerIndex()).setStep(step.getStep())
+            .setEpoch(step.getEpoch())
+            .setGradient(a.layer[0]).setSignal(a.layer[1]).setUpdate(a.layer[2])
+            .setGradientEwma(layerEwma.get(0)).setSignalEwma(layerEwma.get(1)).setUpdateEwma(layerEwma.get(2))
+            .setGradientNorm(a.norms[0]).setSignalNorm(a.norms[1]).setUpdateNorm(a.norms[2]).setHebbianNorm(a.hebbianNorm)
+            .setNeuronMean(spread == null ? null : spread.mean()).setNeuronStd(spread == null ? null : spread.std())
+            .setNeuronP10(spread == null ? null : spread.p10()).setNeuronP50(spread == null ? null : spread.p50())
+            .setNeuronP90(spread == null ? null : spread.p90())
+            .setHebbianNeurons(roles.hebbian()).setAntiHebbianNeurons(roles.antiHebbian())
+            .setNeutralNeurons(roles.neutral()).setUndefinedNeurons(roles.undefined())
+            .build();
+        long timestamp = context.currentSystemTimeMs();
+        context.forward(new Record<>(key, new Routed.Good(key, neurons), timestamp));
+        context.forward(new Record<>(key, new Routed.Good(key, layerAlignment), timestamp));
+        export(runId, layer, a, layerEwma, perSignal, roles, step.getStep());
+    }
+
+    private void export(String runId, String layer, LayerStepAlignment a, List<Double> layerEwma, double[][] ewma,
+                        Roles roles, long step) {
+        for (int s = 0; s < 3; s++) {
+            String signal = LayerStepAlignment.SIGNALS[s];
+            if (a.layer[s] != null) {
+                metrics.layerAlignment.labelValues(runId, layer, signal).set(a.layer[s]);
+            }
+            if (layerEwma.get(s) != null) {
+                metrics.layerAlignmentEwma.labelValues(runId, layer, signal).set(layerEwma.get(s));
+            }
+            var histogram = metrics.neuronAlignment.labelValues(runId, layer, signal);
+            for (int i = 0; i < a.rows; i++) {
+                if (a.defined[s][i]) {
+                    histogram.observe(a.neuron[s][i]);
+                }
+            }
+        }
+        if (metrics.perNeuronSeries(a.rows)) {
+            for (int i = 0; i < a.rows; i++) {
+                if (!Double.isNaN(ewma[SIGNAL][i])) {
+                    metrics.neuronAlignmentEwma.labelValues(runId, layer, Integer.toString(i)).set(ewma[SIGNAL][i]);
+                }
+            }
+        }
+        metrics.neuronRoles.labelValues(runId, layer, "hebbian").set(roles.hebbian());
+        metrics.neuronRoles.labelValues(runId, layer, "anti_hebbian").set(roles.antiHebbian());
+        metrics.neuronRoles.labelValues(runId, layer, "neutral").set(roles.neutral());
+        metrics.neuronRoles.labelValues(runId, layer, "undefined").set(roles.undefined());
+        metrics.analyzedStep.labelValues(runId, layer).set(step);
+    }
+
+    private void reject(Record<String, BlockAlignment> record, String reason) {
+        byte[] key = record.key() == null ? null : record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        context.forward(new Record<>(record.key(), DeadLetters.of(context, metrics, key,
+            EventCodec.get().encode(record.value()), new InvalidRecordException("inconsistent", reason)), record.timestamp()));
+    }
+
+    private static double[] nanArray(int n) {
+        double[] a = new double[n];
+        Arrays.fill(a, Double.NaN);
+        return a;
+    }
+
+    private static Tensor column(double[] values) {
+        float[] f = new float[values.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) values[i];
+        }
+        return TensorCodec.encode(f, f.length, 1);
+    }
+
+    /** Never-defined neurons leave the analyzer as 0, not NaN. */
+    private static Tensor columnOrZero(double[] values) {
+        double[] v = values.clone();
+        for (int i = 0; i < v.length; i++) {
+            if (Double.isNaN(v[i])) {
+                v[i] = 0;
+            }
+        }
+        return column(v);
+    }
+}
