@@ -22,20 +22,26 @@ public final class TensorCodec {
         };
     }
 
-    /** Encodes {@code values} (rows x cols, row-major) as FLOAT32 or BFLOAT16. */
+    /** Encodes {@code values} (rows x cols, row-major) in {@code dtype}. */
     public static Tensor encode(float[] values, int rows, int cols, DType dtype) {
-        checkShape(values.length, rows, cols);
-        ByteBuffer buf = ByteBuffer.allocate(rows * cols * bytesPerValue(dtype)).order(ByteOrder.LITTLE_ENDIAN);
+        return encode(values, 0, rows, cols, dtype);
+    }
+
+    /** Encodes rows x cols values of {@code values} starting at {@code offset}: a block of rows without a copy. */
+    public static Tensor encode(float[] values, int offset, int rows, int cols, DType dtype) {
+        checkShape(values.length - offset, rows, cols);
+        int n = rows * cols;
+        ByteBuffer buf = ByteBuffer.allocate(n * bytesPerValue(dtype)).order(ByteOrder.LITTLE_ENDIAN);
         switch (dtype) {
-            case FLOAT32 -> buf.asFloatBuffer().put(values, 0, rows * cols);
+            case FLOAT32 -> buf.asFloatBuffer().put(values, offset, n);
             case BFLOAT16 -> {
-                for (int i = 0; i < rows * cols; i++) {
-                    buf.putShort(toBfloat16(values[i]));
+                for (int i = 0; i < n; i++) {
+                    buf.putShort(toBfloat16(values[offset + i]));
                 }
             }
             case FLOAT64 -> {
-                for (int i = 0; i < rows * cols; i++) {
-                    buf.putDouble(values[i]);
+                for (int i = 0; i < n; i++) {
+                    buf.putDouble(values[offset + i]);
                 }
             }
         }
@@ -132,7 +138,7 @@ public final class TensorCodec {
     }
 
     private static void checkShape(int length, int rows, int cols) {
-        if (rows < 0 || cols < 0 || (long) rows * cols > length) {
+        if (length < 0 || rows < 0 || cols < 0 || (long) rows * cols > length) {
             throw new IllegalArgumentException("shape " + rows + "x" + cols + " does not fit " + length + " values");
         }
     }

@@ -1,0 +1,127 @@
+package io.hebbscope.analyzer;
+
+import io.hebbscope.analyzer.metrics.AnalyzerMetrics;
+import io.hebbscope.analyzer.topology.AnalyzerTopology;
+import io.hebbscope.schema.TopicSetup;
+import io.hebbscope.schema.Topics;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running analyzer: the topology in a KafkaStreams instance (exactly_once_v2) and the Prometheus
+ * endpoint. One instance per process; more instances with the same application id share the partitions.
+ */
+public final class Analyzer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Analyzer.class);
+
+    /**
+     * @param clientProps    bootstrap servers and any security settings, shared with the other clients
+     * @param applicationId  the Kafka Streams application id (a replay uses a new one)
+     * @param metricsHost    interface the metrics endpoint binds to (127.0.0.1 by default)
+     * @param metricsPort    its port; 0 picks a free one; negative disables the endpoint
+     */
+    public record Options(Properties clientProps, Topics topics, String applicationId, Path stateDir,
+                          AnalyzerSettings settings, String metricsHost, int metricsPort, int partitions,
+                          short replication) {}
+
+    private final KafkaStreams streams;
+    private final HTTPServer server;
+    private final AnalyzerMetrics metrics;
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final CountDownLatch running = new CountDownLatch(1);
+
+    private Analyzer(Options options) {
+        TopicSetup.ensureTopics(options.clientProps(), options.topics(), options.partitions(), options.replication());
+        PrometheusRegistry registry = new PrometheusRegistry();
+        metrics = new AnalyzerMetrics(registry, options.settings().maxNeuronSeriesWidth());
+        StreamsBuilder builder = new StreamsBuilder();
+        AnalyzerTopology.build(builder, options.topics(), options.settings(), metrics);
+        streams = new KafkaStreams(builder.build(), streamsProps(options));
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("analyzer stopped on an unexpected error", e);
+            failure.set(e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.RUNNING) {
+                running.countDown();
+            }
+        });
+        try {
+            server = options.metricsPort() < 0 ? null : HTTPServer.builder()
+                .hostname(options.metricsHost()).port(options.metricsPort()).registry(registry).buildAndStart();
+        } catch (IOException e) {
+            streams.close();
+            throw new UncheckedIOException("cannot serve metrics on " + options.metricsHost() + ":" + options.metricsPort()
+                + ": " + e.getMessage(), e);
+        }
+        streams.start();
+    }
+
+    /** Creates missing topics, starts the streams application and the metrics endpoint. */
+    public static Analyzer start(Options options) {
+        return new Analyzer(options);
+    }
+
+    static Properties streamsProps(Options options) {
+        Properties p = new Properties();
+        p.putAll(options.clientProps());
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, options.applicationId());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, options.stateDir().toString());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) options.replication());
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), TopicSetup.MAX_MESSAGE_BYTES);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        return p;
+    }
+
+    /** Waits until the application is RUNNING; throws if it failed or the timeout passed. */
+    public void awaitRunning(Duration timeout) throws InterruptedException {
+        if (!running.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("analyzer not running after " + timeout.toSeconds() + " s (state "
+                + streams.state() + ")");
+        }
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /** The error that stopped the analyzer, or null. */
+    public Throwable failure() {
+        return failure.get();
+    }
+
+    public AnalyzerMetrics metrics() {
+        return metrics;
+    }
+
+    /** The port the metrics endpoint listens on, or -1 when disabled. */
+    public int metricsPort() {
+        return server == null ? -1 : server.getPort();
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+        if (server != null) {
+            server.close();
+        }
+    }
+}

@@ -1,0 +1,841 @@
+package io.hebbscope.broker;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.CreateTopicsResult;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Kafka broker (KRaft, combined broker + controller) running inside this JVM.
+ *
+ * <pre>{@code
+ * try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
+ *     kafka.createTopics(List.of(new NewTopic("events", 1, (short) 1)));
+ *     Properties props = kafka.adminProperties();   // bootstrap.servers=127.0.0.1:<port>
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <h2>Storage</h2>
+ * Without {@link Builder#dataDir(Path)} the broker runs in a fresh temporary directory that
+ * {@link #close()} deletes (unless {@link Builder#keepData(boolean) keepData(true)}). With a data directory
+ * the broker keeps its log in {@code <dataDir>/kafka-logs} and its generated configuration in
+ * {@code <dataDir>/server.properties}; the log directory is formatted ({@code kafka-storage format
+ * --standalone}) only when it holds no {@code meta.properties}, so a restart on the same directory keeps
+ * the cluster id, the topics and their records. With {@code keepData(false)} {@link #close()} removes
+ * those two entries (and the directory itself only if this class created it), never other files.
+ *
+ * <h2>Ports</h2>
+ * Port 0 (the default) picks a free port (if another process takes it before the broker binds it, the
+ * start is retried with new ports). The broker address is {@link #bootstrapServers()}. A restart on a kept
+ * data directory may use different ports: a standalone quorum's single voter elects itself and updates its
+ * recorded endpoint.
+ *
+ * <h2>Settings</h2>
+ * {@code process.roles=broker,controller}, node id 1, PLAINTEXT and CONTROLLER listeners on the host
+ * (default 127.0.0.1), replication factor 1 and min ISR 1 for the internal topics (with a single partition
+ * each, so the first consumer group or transaction starts fast), {@code group.initial.rebalance.delay.ms=0},
+ * no automatic topic creation, {@code message.max.bytes} / {@code replica.fetch.max.bytes} of 8 MiB,
+ * unlimited retention by size and 30 days by time, one partition per topic by default and a small
+ * log-cleaner dedupe buffer (16 MiB instead of 128 MiB of heap). Every setting can be overridden with
+ * {@link Builder#brokerProperty(String, String)}. Topics that receive records above 1 MiB also need their
+ * topic config {@code max.message.bytes} raised (or rely on the broker default set here) and producers
+ * need {@code max.request.size}.
+ *
+ * <h2>Logging</h2>
+ * The broker logs through SLF4J and is chatty: at INFO it prints several hundred lines per start and stop.
+ * This library ships no logging configuration; applications embedding it should set:
+ * <ul>
+ *   <li>{@code kafka} (the Scala broker: {@code kafka.server}, {@code kafka.network}, {@code kafka.log},
+ *       {@code kafka.coordinator} ...), {@code org.apache.kafka} (controller, raft, metadata, storage,
+ *       coordinators and the clients), {@code state.change.logger}, {@code kafka.request.logger}: WARN.</li>
+ *   <li>ERROR for the loggers that still warn harmlessly on every start or stop (measured with Kafka 4.4.0):
+ *     <ul>
+ *       <li>{@code org.apache.kafka.controller.QuorumController}: "Performing controller activation ..." on every start;</li>
+ *       <li>{@code org.apache.kafka.clients.NetworkClient}: "Attempting to close NetworkClient that has already
+ *           been closed" on every stop; on the client side also "Connection to node -1 ... could not be
+ *           established" once per reconnect attempt while a broker is down or stopping, and
+ *           "UNKNOWN_TOPIC_OR_PARTITION" while a topic does not exist yet.</li>
+ *     </ul></li>
+ * </ul>
+ * {@code org.apache.kafka.clients.ClientUtils} warns once when a bootstrap host does not resolve (useful).
+ * A broker that fails to bind its port logs ERRORs with long stack traces from {@code kafka.network} and
+ * {@code kafka.server.BrokerServer}; explicitly requested ports are therefore checked before the broker starts.
+ * {@code io.hebbscope.broker} logs one INFO line per start and stop.
+ *
+ * <p>Instances start once; to restart, build a new one on the same data directory. Thread-safe for the
+ * accessors; {@link #start()} and {@link #close()} are meant to be called from one thread.
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+
+    /** The node id of the single broker/controller. */
+    public static final int NODE_ID = 1;
+    /** 8 MiB: broker {@code message.max.bytes} and {@code replica.fetch.max.bytes}. */
+    public static final int MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+    /** Default for {@link Builder#startTimeout(Duration)}. */
+    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
+
+    static final String LOG_DIR_NAME = "kafka-logs";
+    static final String CONFIG_FILE_NAME = "server.properties";
+    private static final String BROKER_LISTENER = "PLAINTEXT";
+    private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    private static final int BIND_ATTEMPTS = 3;
+
+    private final Path requestedDataDir;
+    private final boolean keepData;
+    private final String host;
+    private final int requestedBrokerPort;
+    private final int requestedControllerPort;
+    private final Map<String, String> overrides;
+    private final Duration startTimeout;
+
+    private enum State { NEW, STARTING, RUNNING, CLOSED }
+
+    private volatile State state = State.NEW;
+    private Path dataDir;
+    private boolean createdDataDir;
+    private volatile KafkaRaftServer server;
+    private volatile String bootstrapServers;
+    private volatile String clusterId;
+    private volatile int brokerPort = -1;
+    private volatile int controllerPort = -1;
+    private Admin admin;
+
+    private EmbeddedKafkaBroker(Builder b) {
+        this.requestedDataDir = b.dataDir;
+        this.keepData = b.keepData;
+        this.host = b.host;
+        this.requestedBrokerPort = b.brokerPort;
+        this.requestedControllerPort = b.controllerPort;
+        this.overrides = Map.copyOf(b.overrides);
+        this.startTimeout = b.startTimeout;
+    }
+
+    /** A builder with the defaults: temporary data dir deleted on close, 127.0.0.1, free ports. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Formats the storage if needed, starts the broker and waits until an Admin client can describe the
+     * cluster.
+     *
+     * @return this, for {@code try (var kafka = EmbeddedKafkaBroker.builder().build().start())}
+     * @throws IllegalStateException when called twice or after {@link #close()}
+     * @throws BrokerStartException  when the storage cannot be formatted, the broker fails to start, or
+     *                               it is not ready within the start timeout; the broker is then stopped
+     *                               and a temporary data dir deleted
+     */
+    public synchronized EmbeddedKafkaBroker start() {
+        if (state != State.NEW) {
+            throw new IllegalStateException("EmbeddedKafkaBroker can be started once; state is " + state);
+        }
+        state = State.STARTING;
+        long t0 = System.nanoTime();
+        long deadline = t0 + startTimeout.toNanos();
+        try {
+            prepareDataDir();
+            BrokerStartException lastBindFailure = null;
+            KafkaExitGuard.install();
+            try {
+                for (int attempt = 1; attempt <= BIND_ATTEMPTS; attempt++) {
+                    try {
+                        startOnce(deadline);
+                        lastBindFailure = null;
+                        break;
+                    } catch (PortInUseException e) {
+                        // Only possible with ports we picked ourselves (another process grabbed one in between).
+                        lastBindFailure = new BrokerStartException(e.getMessage(), e.getCause());
+                        LOG.debug("Port taken between choosing and binding it, retrying: {}", e.getMessage());
+                    }
+                }
+            } finally {
+                KafkaExitGuard.uninstall();
+            }
+            if (lastBindFailure != null) {
+                throw lastBindFailure;
+            }
+            state = State.RUNNING;
+            LOG.info("Kafka broker ready at {} (cluster {}, data {}) in {} ms", bootstrapServers, clusterId, dataDir,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+            return this;
+        } catch (RuntimeException | Error e) {
+            state = State.CLOSED;
+            stopServer();
+            cleanUpDataDir();
+            throw e;
+        } catch (Exception e) { // undeclared checked exceptions from Scala code
+            state = State.CLOSED;
+            stopServer();
+            cleanUpDataDir();
+            throw new BrokerStartException("Kafka broker failed to start (data " + dataDir + "): " + causeChain(e), e);
+        }
+    }
+
+    private void startOnce(long deadline) {
+        // Fixed ports are checked first: a clear message, and none of Kafka's ERROR stack traces.
+        if (requestedBrokerPort > 0 && !isFree(requestedBrokerPort)) {
+            throw new BrokerStartException("Cannot start the Kafka broker: broker port " + host + ":" + requestedBrokerPort
+                    + " is already in use", null);
+        }
+        if (requestedControllerPort > 0 && !isFree(requestedControllerPort)) {
+            throw new BrokerStartException("Cannot start the Kafka broker: controller port " + host + ":"
+                    + requestedControllerPort + " is already in use", null);
+        }
+        int ctrlPort = chooseControllerPort();
+        int brkPort = requestedBrokerPort > 0 ? requestedBrokerPort : freePort();
+        while (brkPort == ctrlPort) {
+            brkPort = freePort();
+        }
+        Properties props = brokerProperties(brkPort, ctrlPort);
+        Path configFile = dataDir.resolve(CONFIG_FILE_NAME);
+        writeProperties(props, configFile);
+
+        Path logDir = Path.of(props.getProperty("log.dirs").split(",")[0].trim());
+        Path meta = logDir.resolve("meta.properties");
+        long tFormat = System.nanoTime();
+        if (!Files.exists(meta)) {
+            format(configFile, Uuid.randomUuid().toString());
+            LOG.debug("Formatted {} in {} ms", logDir, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - tFormat));
+        }
+        clusterId = readClusterId(meta);
+
+        KafkaConfig config;
+        try {
+            config = KafkaConfig.fromProps(props, false);
+        } catch (RuntimeException e) {
+            throw new BrokerStartException("Invalid Kafka broker configuration: " + e.getMessage(), e);
+        }
+        long tStartup = System.nanoTime();
+        KafkaRaftServer s = new KafkaRaftServer(config, Time.SYSTEM);
+        server = s;
+        try {
+            s.startup();
+            LOG.debug("KafkaRaftServer.startup() took {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - tStartup));
+        } catch (Exception e) { // Scala code throws checked exceptions (e.g. TimeoutException) undeclared
+            stopServer();
+            String why = "Kafka broker failed to start (start timeout " + startTimeout.toMillis() + " ms, broker port "
+                    + brkPort + ", controller port " + ctrlPort + ", data " + dataDir + "): " + causeChain(e);
+            boolean fixedPortTaken = (requestedBrokerPort > 0 && !isFree(requestedBrokerPort))
+                    || (requestedControllerPort > 0 && !isFree(requestedControllerPort));
+            if (isBindFailure(e) && !fixedPortTaken) {
+                // A port we picked was taken by someone else in the meantime: start() retries with new ones.
+                throw new PortInUseException(why, e);
+            }
+            throw new BrokerStartException(why, e);
+        }
+        brokerPort = brkPort;
+        controllerPort = ctrlPort;
+        bootstrapServers = hostForClients() + ":" + brkPort;
+        long tReady = System.nanoTime();
+        awaitReady(deadline);
+        LOG.debug("Broker answered describeCluster after {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - tReady));
+    }
+
+    private void awaitReady(long deadline) {
+        Throwable last = null;
+        while (true) {
+            long leftMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (leftMs <= 0) {
+                throw new BrokerStartException("Kafka broker at " + bootstrapServers + " was not ready within "
+                        + startTimeout.toMillis() + " ms (data " + dataDir + ")"
+                        + (last == null ? "" : ": " + last.getMessage()), last);
+            }
+            try {
+                var info = KafkaReachability.describe(adminProperties(), Duration.ofMillis(Math.min(leftMs, 5_000)));
+                if (info.nodes().stream().anyMatch(n -> n.id() == NODE_ID)) {
+                    return;
+                }
+            } catch (KafkaReachability.KafkaUnreachableException e) {
+                last = e;
+            }
+            sleep(50);
+        }
+    }
+
+    /** Bootstrap servers of the running broker, e.g. {@code 127.0.0.1:40123}. */
+    public String bootstrapServers() {
+        String b = bootstrapServers;
+        if (b == null) {
+            throw new IllegalStateException("EmbeddedKafkaBroker is not started");
+        }
+        return b;
+    }
+
+    /**
+     * Fresh client properties holding just {@code bootstrap.servers}: usable as they are for an Admin
+     * client, and as the base of producer, consumer and Streams properties.
+     */
+    public Properties adminProperties() {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        return p;
+    }
+
+    /** The port clients connect to (valid after {@link #start()}). */
+    public int brokerPort() {
+        requireStarted();
+        return brokerPort;
+    }
+
+    /** The KRaft controller port (valid after {@link #start()}). */
+    public int controllerPort() {
+        requireStarted();
+        return controllerPort;
+    }
+
+    /** The cluster id stored in {@code meta.properties} (stable across restarts on a kept data dir). */
+    public String clusterId() {
+        requireStarted();
+        return clusterId;
+    }
+
+    /** The data directory (the temporary one when none was given). */
+    public Path dataDir() {
+        requireStarted();
+        return dataDir;
+    }
+
+    /** Whether the broker has been started and not closed. */
+    public boolean isRunning() {
+        return state == State.RUNNING;
+    }
+
+    /**
+     * Creates the topics that do not exist yet and waits until the broker serves their metadata.
+     * Topics that already exist are left as they are (their partition count or configs are not changed).
+     *
+     * @throws IllegalStateException when the broker is not running
+     * @throws KafkaOperationException when creation fails for another reason or takes over 30 s
+     */
+    public synchronized void createTopics(Collection<NewTopic> topics) {
+        if (state != State.RUNNING) {
+            throw new IllegalStateException("EmbeddedKafkaBroker is not running (state " + state + ")");
+        }
+        if (topics.isEmpty()) {
+            return;
+        }
+        Admin a = admin();
+        CreateTopicsResult result = a.createTopics(topics);
+        List<String> names = new ArrayList<>();
+        for (var e : result.values().entrySet()) {
+            names.add(e.getKey());
+            try {
+                e.getValue().get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException ex) {
+                if (!(ex.getCause() instanceof TopicExistsException)) {
+                    throw new KafkaOperationException("Could not create topic " + e.getKey() + " on "
+                            + bootstrapServers + ": " + ex.getCause().getMessage(), ex.getCause());
+                }
+            } catch (TimeoutException ex) {
+                throw new KafkaOperationException("Timed out creating topic " + e.getKey() + " on " + bootstrapServers, ex);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new KafkaOperationException("Interrupted while creating topic " + e.getKey(), ex);
+            }
+        }
+        // Creation is acknowledged by the controller; wait until the broker's metadata has the topics too.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                a.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
+                return;
+            } catch (ExecutionException | TimeoutException ex) {
+                if (System.nanoTime() > deadline) {
+                    throw new KafkaOperationException("Topics " + names + " not visible on " + bootstrapServers
+                            + " after creation", ex);
+                }
+                sleep(20);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new KafkaOperationException("Interrupted while waiting for topics " + names, ex);
+            }
+        }
+    }
+
+    /**
+     * Stops the broker with a controlled shutdown, waits for it, and deletes the data directory unless it
+     * is kept. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        boolean wasStarted = state != State.NEW;
+        state = State.CLOSED;
+        long t0 = System.nanoTime();
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(5));
+            admin = null;
+        }
+        stopServer();
+        if (wasStarted) {
+            cleanUpDataDir();
+            LOG.info("Kafka broker at {} stopped in {} ms", bootstrapServers,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "EmbeddedKafkaBroker[" + (bootstrapServers == null ? "not started" : bootstrapServers) + ", " + state + "]";
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private Properties brokerProperties(int brkPort, int ctrlPort) {
+        String adv = hostForClients();
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", Integer.toString(NODE_ID));
+        p.put("listeners", BROKER_LISTENER + "://" + host + ":" + brkPort + "," + CONTROLLER_LISTENER + "://" + host + ":" + ctrlPort);
+        p.put("advertised.listeners", BROKER_LISTENER + "://" + adv + ":" + brkPort + "," + CONTROLLER_LISTENER + "://" + adv + ":" + ctrlPort);
+        p.put("listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        p.put("controller.listener.names", CONTROLLER_LISTENER);
+        p.put("inter.broker.listener.name", BROKER_LISTENER);
+        p.put("controller.quorum.bootstrap.servers", adv + ":" + ctrlPort);
+        p.put("log.dirs", dataDir.resolve(LOG_DIR_NAME).toAbsolutePath().toString());
+        // Kafka's own startup waits (for the quorum, registration, catch-up) are unbounded by default.
+        p.put("server.max.startup.time.ms", Long.toString(startTimeout.toMillis()));
+
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "1");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.num.partitions", "1");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("share.coordinator.state.topic.num.partitions", "1");
+        p.put("default.replication.factor", "1");
+        p.put("min.insync.replicas", "1");
+        p.put("num.partitions", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("auto.create.topics.enable", "false");
+
+        p.put("message.max.bytes", Integer.toString(MAX_MESSAGE_BYTES));
+        p.put("replica.fetch.max.bytes", Integer.toString(MAX_MESSAGE_BYTES));
+        p.put("log.retention.bytes", "-1");
+        p.put("log.retention.hours", Integer.toString(30 * 24));
+        p.put("log.cleaner.dedupe.buffer.size", Integer.toString(16 * 1024 * 1024));
+        // A single-node lab broker: fewer threads than the production defaults.
+        p.put("num.network.threads", "2");
+        p.put("num.io.threads", "4");
+        p.put("num.recovery.threads.per.data.dir", "1");
+        p.put("background.threads", "4");
+
+        p.putAll(overrides);
+        Properties props = new Properties();
+        props.putAll(p);
+        return props;
+    }
+
+    private String hostForClients() {
+        try {
+            InetAddress a = InetAddress.getByName(host);
+            return a.isAnyLocalAddress() ? "127.0.0.1" : host;
+        } catch (IOException e) {
+            return host;
+        }
+    }
+
+    private void prepareDataDir() {
+        try {
+            if (requestedDataDir == null) {
+                dataDir = Files.createTempDirectory("hebbscope-kafka-");
+                createdDataDir = true;
+            } else {
+                dataDir = requestedDataDir.toAbsolutePath();
+                if (!Files.isDirectory(dataDir)) {
+                    Files.createDirectories(dataDir);
+                    createdDataDir = true;
+                }
+            }
+        } catch (IOException e) {
+            throw new BrokerStartException("Cannot create the Kafka data directory " + requestedDataDir + ": " + e, e);
+        }
+    }
+
+    private int chooseControllerPort() {
+        // A changed controller port is fine on restart: the single voter elects itself and the leader
+        // updates its own endpoint (measured; see RestartOnKeptDataDirTest).
+        return requestedControllerPort > 0 ? requestedControllerPort : freePort();
+    }
+
+    private int freePort() {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(false);
+            s.bind(new InetSocketAddress(InetAddress.getByName(host), 0));
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new BrokerStartException("Cannot find a free port on " + host + ": " + e.getMessage(), e);
+        }
+    }
+
+    private boolean isFree(int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true); // as Kafka's acceptor: a port in TIME_WAIT counts as free
+            s.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The distinct messages along a cause chain, e.g. "fatal error ...: caused by: Socket server failed to bind ...". */
+    private static String causeChain(Throwable e) {
+        List<String> parts = new ArrayList<>();
+        for (Throwable t = e; t != null && parts.size() < 5; t = t.getCause() == t ? null : t.getCause()) {
+            String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+            if (parts.stream().noneMatch(p -> p.contains(m))) {
+                parts.add(m);
+            }
+        }
+        return String.join(": caused by: ", parts);
+    }
+
+    private void format(Path configFile, String newClusterId) {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int rc;
+        try (PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+            rc = StorageTool.execute(new String[]{"format", "-t", newClusterId, "-c", configFile.toString(), "--standalone"}, out);
+        } catch (Exception e) {
+            throw new BrokerStartException("Formatting the Kafka storage in " + dataDir + " failed: " + e.getMessage()
+                    + outputSuffix(buf), e);
+        }
+        if (rc != 0) {
+            throw new BrokerStartException("Formatting the Kafka storage in " + dataDir + " failed with exit code " + rc
+                    + outputSuffix(buf), null);
+        }
+        LOG.debug("Formatted Kafka storage: {}", buf.toString(StandardCharsets.UTF_8).trim());
+    }
+
+    private static String outputSuffix(ByteArrayOutputStream buf) {
+        String s = buf.toString(StandardCharsets.UTF_8).trim();
+        return s.isEmpty() ? "" : " (" + s + ")";
+    }
+
+    private static String readClusterId(Path meta) {
+        if (!Files.exists(meta)) {
+            return null;
+        }
+        return readProperties(meta).getProperty("cluster.id");
+    }
+
+    private void stopServer() {
+        KafkaRaftServer s = server;
+        server = null;
+        if (s == null) {
+            return;
+        }
+        try {
+            s.shutdown();
+            s.awaitShutdown();
+        } catch (Exception e) {
+            LOG.warn("Error while stopping the Kafka broker at {}: {}", bootstrapServers, e.toString());
+        }
+    }
+
+    private void cleanUpDataDir() {
+        if (dataDir == null || keepData) {
+            return;
+        }
+        try {
+            if (createdDataDir) {
+                deleteRecursively(dataDir);
+            } else {
+                deleteRecursively(dataDir.resolve(LOG_DIR_NAME));
+                Files.deleteIfExists(dataDir.resolve(CONFIG_FILE_NAME));
+            }
+        } catch (IOException e) {
+            LOG.warn("Could not delete the Kafka data directory {}: {}", dataDir, e.toString());
+        }
+    }
+
+    private synchronized Admin admin() {
+        if (admin == null) {
+            Properties p = adminProperties();
+            p.put(AdminClientConfig.CLIENT_ID_CONFIG, "hebbscope-embedded-broker-admin");
+            p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+            p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
+            admin = Admin.create(p);
+        }
+        return admin;
+    }
+
+    private void requireStarted() {
+        if (bootstrapServers == null) {
+            throw new IllegalStateException("EmbeddedKafkaBroker is not started");
+        }
+    }
+
+    private static boolean isBindFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.BindException) {
+                return true;
+            }
+            String m = t.getMessage();
+            if (m != null && (m.contains("Address already in use") || m.contains("Socket server failed to bind"))) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    private static void writeProperties(Properties props, Path file) {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            props.store(out, "Generated by hebbscope EmbeddedKafkaBroker; rewritten on every start");
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write " + file, e);
+        }
+    }
+
+    private static Properties readProperties(Path file) {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read " + file, e);
+        }
+        return p;
+    }
+
+    static void deleteRecursively(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                deleteIfExists(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
+                if (exc instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw exc;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                if (exc != null && !(exc instanceof NoSuchFileException)) {
+                    throw exc;
+                }
+                deleteIfExists(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    private static void deleteIfExists(Path p) throws IOException {
+        Files.deleteIfExists(p);
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BrokerStartException("Interrupted while waiting for the Kafka broker", e);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    /** Options for an {@link EmbeddedKafkaBroker}. */
+    public static final class Builder {
+        private Path dataDir;
+        private boolean keepData;
+        private String host = "127.0.0.1";
+        private int brokerPort;
+        private int controllerPort;
+        private final Map<String, String> overrides = new LinkedHashMap<>();
+        private Duration startTimeout = DEFAULT_START_TIMEOUT;
+
+        private Builder() {
+        }
+
+        /** The data directory (created if missing). Default: a fresh temporary directory. */
+        public Builder dataDir(Path dir) {
+            this.dataDir = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        /** Keep the data on {@link #close()} so that a later broker on the same {@link #dataDir} sees it. Default false. */
+        public Builder keepData(boolean keep) {
+            this.keepData = keep;
+            return this;
+        }
+
+        /** The address both listeners bind to and that clients are told. Default {@code 127.0.0.1}. */
+        public Builder host(String host) {
+            this.host = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /** The client (PLAINTEXT) port; 0 picks a free one. Default 0. */
+        public Builder brokerPort(int port) {
+            this.brokerPort = checkPort(port);
+            return this;
+        }
+
+        /** The KRaft controller port; 0 picks a free one. Default 0. */
+        public Builder controllerPort(int port) {
+            this.controllerPort = checkPort(port);
+            return this;
+        }
+
+        /** Sets or overrides one broker property (applied after all defaults). */
+        public Builder brokerProperty(String key, String value) {
+            overrides.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** Sets or overrides broker properties (applied after all defaults); values are converted with {@code String.valueOf}. */
+        public Builder brokerProperties(Map<String, ?> properties) {
+            properties.forEach((k, v) -> brokerProperty(k, String.valueOf(v)));
+            return this;
+        }
+
+        /** How long {@link EmbeddedKafkaBroker#start()} may take before it fails. Default 60 s. */
+        public Builder startTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("startTimeout must be positive");
+            }
+            this.startTimeout = timeout;
+            return this;
+        }
+
+        /** The broker, not started yet: call {@link EmbeddedKafkaBroker#start()}. */
+        public EmbeddedKafkaBroker build() {
+            return new EmbeddedKafkaBroker(this);
+        }
+
+        private static int checkPort(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port out of range: " + port);
+            }
+            return port;
+        }
+    }
+
+    /** The broker could not be started. */
+    public static final class BrokerStartException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public BrokerStartException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** An operation on the running broker (e.g. topic creation) failed. */
+    public static final class KafkaOperationException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public KafkaOperationException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private static final class PortInUseException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        PortInUseException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Kafka's controller treats a failed startup as fatal and calls {@code Exit.halt(1)}, which in-process would
+     * kill the whole application instead of letting {@link #start()} throw. While any broker is starting, the
+     * halt/exit procedures are replaced by ones that only log; Kafka then shuts the controller down and rethrows
+     * the original error. Afterwards the default procedures are restored (a custom procedure set by the
+     * application through Kafka's internal {@code Exit} class would be reset). After a successful start
+     * Kafka's fatal-fault behaviour is unchanged.
+     */
+    static final class KafkaExitGuard {
+        private static int active;
+        private static volatile boolean available = true;
+
+        private KafkaExitGuard() {
+        }
+
+        static synchronized void install() {
+            if (active++ > 0 || !available) {
+                return;
+            }
+            try {
+                org.apache.kafka.common.utils.internals.Exit.setHaltProcedure((code, msg) ->
+                        LOG.error("Kafka requested a JVM halt (status {}{}) while starting in-process; suppressed, start() will fail instead",
+                                code, msg == null ? "" : ", " + msg));
+                org.apache.kafka.common.utils.internals.Exit.setExitProcedure((code, msg) ->
+                        LOG.error("Kafka requested a JVM exit (status {}{}) while starting in-process; suppressed, start() will fail instead",
+                                code, msg == null ? "" : ", " + msg));
+            } catch (LinkageError e) {
+                available = false; // Kafka moved its internal Exit class: nothing to guard with
+                LOG.debug("Cannot guard against Kafka's Exit.halt: {}", e.toString());
+            }
+        }
+
+        static synchronized void uninstall() {
+            if (--active > 0 || !available) {
+                return;
+            }
+            org.apache.kafka.common.utils.internals.Exit.resetHaltProcedure();
+            org.apache.kafka.common.utils.internals.Exit.resetExitProcedure();
+        }
+    }
+
+    /** For diagnostics: the effective broker properties for given ports (used by tests). */
+    static Map<String, String> describeDefaults(Path dir) {
+        EmbeddedKafkaBroker b = builder().dataDir(dir).build();
+        b.dataDir = dir;
+        Properties p = b.brokerProperties(1, 2);
+        return p.stringPropertyNames().stream().sorted().collect(Collectors.toMap(k -> k, p::getProperty, (x, y) -> x, LinkedHashMap::new));
+    }
+}

@@ -1,0 +1,94 @@
+package io.hebbscope.cli;
+
+import io.hebbscope.schema.LayerAlignment;
+import io.hebbscope.schema.Topics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/** Follows the analyzer's layer-alignment topic for one run and keeps the latest result per layer. */
+final class AlignmentWatcher implements AutoCloseable {
+    private final KafkaConsumer<String, LayerAlignment> consumer;
+    private final String runId;
+    private final Map<String, LayerAlignment> latest = new TreeMap<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread thread;
+
+    AlignmentWatcher(Properties clientProps, Topics topics, String runId) {
+        this.runId = runId;
+        Properties p = new Properties();
+        p.putAll(clientProps);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumer = new KafkaConsumer<>(p, new StringDeserializer(), topics.layerAlignment().valueSerde().deserializer());
+        List<TopicPartition> partitions = consumer.partitionsFor(topics.layerAlignment().name(), Duration.ofSeconds(30)).stream()
+            .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        thread = new Thread(this::poll, "alignment-watcher");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void poll() {
+        try {
+            while (!closed.get()) {
+                for (ConsumerRecord<String, LayerAlignment> r : consumer.poll(Duration.ofMillis(200))) {
+                    LayerAlignment a = r.value();
+                    if (a != null && a.getRunId().equals(runId)) {
+                        synchronized (latest) {
+                            LayerAlignment previous = latest.get(a.getLayer());
+                            if (previous == null || previous.getStep() < a.getStep()) {
+                                latest.put(a.getLayer(), a);
+                            }
+                            latest.notifyAll();
+                        }
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } finally {
+            consumer.close();
+        }
+    }
+
+    /** The latest analyzed alignment per layer, by layer name. */
+    Map<String, LayerAlignment> latest() {
+        synchronized (latest) {
+            return new TreeMap<>(latest);
+        }
+    }
+
+    /** Waits until every one of {@code layers} has been analyzed up to {@code step}; false on timeout. */
+    boolean awaitStep(int layers, long step, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (latest) {
+            while (latest.size() < layers || latest.values().stream().anyMatch(a -> a.getStep() < step)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                latest.wait(Math.max(1, left / 1_000_000));
+            }
+            return true;
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        closed.set(true);
+        consumer.wakeup();
+        thread.join(10_000);
+    }
+}

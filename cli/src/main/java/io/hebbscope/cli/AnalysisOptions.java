@@ -1,0 +1,44 @@
+package io.hebbscope.cli;
+
+import io.hebbscope.analyzer.AnalyzerSettings;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/** Options of the analyzer and its metrics endpoint. */
+final class AnalysisOptions {
+    @Option(names = "--metrics-host", defaultValue = "127.0.0.1",
+        description = "Interface of the Prometheus endpoint (default: ${DEFAULT-VALUE}; 0.0.0.0 to expose it).")
+    String metricsHost;
+
+    @Option(names = "--metrics-port", defaultValue = "9400",
+        description = "Port of the Prometheus endpoint; 0 picks a free one, -1 disables it (default: ${DEFAULT-VALUE}).")
+    int metricsPort;
+
+    @Option(names = "--ewma-alpha", defaultValue = "0.1", description = "Weight of the newest step in rolling alignment (default: ${DEFAULT-VALUE}).")
+    double ewmaAlpha;
+
+    @Option(names = "--role-threshold", defaultValue = "0.1",
+        description = "Neurons are Hebbian above +T, anti-Hebbian below -T of rolling alignment (default: ${DEFAULT-VALUE}).")
+    double roleThreshold;
+
+    @Option(names = "--max-neuron-series", defaultValue = "128",
+        description = "Per-neuron metrics only for layers up to this width (default: ${DEFAULT-VALUE}).")
+    int maxNeuronSeries;
+
+    @Option(names = "--partitions", defaultValue = "4", description = "Partitions of created topics (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    AnalyzerSettings settings(CommandLine cmd) {
+        if (metricsPort < -1 || metricsPort > 65535) {
+            throw new CommandLine.ParameterException(cmd, "--metrics-port must be -1..65535, got " + metricsPort);
+        }
+        if (partitions < 1) {
+            throw new CommandLine.ParameterException(cmd, "--partitions must be >= 1, got " + partitions);
+        }
+        try {
+            return new AnalyzerSettings(ewmaAlpha, roleThreshold, AnalyzerSettings.DEFAULTS.maxWaitingSteps(), maxNeuronSeries);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.hebbscope.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The hebbscope command line. */
+@Command(name = "hebbscope", mixinStandardHelpOptions = true, version = "hebbscope 0.1.0",
+    description = "Watch the Hebbian dynamics of neural-network training live: a trainer publishes every layer's "
+        + "gradient, learning signal, Hebbian term and update to Kafka; an analyzer measures their alignment.",
+    subcommands = {DemoCommand.class, BrokerCommand.class, TrainCommand.class, AnalyzeCommand.class,
+        CommandLine.HelpCommand.class})
+public final class Hebbscope implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: choose one of "
+            + String.join(", ", spec.subcommands().keySet()));
+    }
+
+    /** A command line that reports failures as one clear line (the stack trace only with -Dhebbscope.debug). */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Hebbscope());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println(cmd.getColorScheme().errorText("error: " + describe(e)));
+            if (Boolean.getBoolean("hebbscope.debug")) {
+                e.printStackTrace(cmd.getErr());
+            }
+            return 1;
+        });
+        return cl;
+    }
+
+    static String describe(Throwable e) {
+        StringBuilder sb = new StringBuilder(e.getMessage() == null ? e.toString() : e.getMessage());
+        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            if (c.getMessage() != null && !sb.toString().contains(c.getMessage())) {
+                sb.append(": ").append(c.getMessage());
+            }
+        }
+        return sb.toString();
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}

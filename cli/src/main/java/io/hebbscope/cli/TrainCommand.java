@@ -1,0 +1,51 @@
+package io.hebbscope.cli;
+
+import io.hebbscope.schema.TopicSetup;
+import io.hebbscope.schema.Topics;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** The trainer side alone, publishing to a Kafka cluster that an `analyze` process (or several) reads. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = "Train one SRE run on this machine and publish every layer's terms to Kafka.")
+final class TrainCommand implements Callable<Integer> {
+    @Mixin
+    KafkaOptions kafka;
+
+    @Mixin
+    TrainingOptions training;
+
+    @Option(names = "--partitions", defaultValue = "4", description = "Partitions of topics this command creates (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--no-progress", description = "Print one line per epoch instead of a progress bar.")
+    boolean noProgress;
+
+    @Option(names = "--wait-for-analysis", defaultValue = "0", paramLabel = "SECONDS",
+        description = "After training, wait up to this long for a running analyzer and print its table (default: ${DEFAULT-VALUE}: don't).")
+    int waitForAnalysis;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        CommandLine cmd = spec.commandLine();
+        var config = training.config(cmd);
+        var policy = training.policy(cmd);
+        Topics topics = kafka.topics(cmd);
+        if (partitions < 1) {
+            throw new CommandLine.ParameterException(cmd, "--partitions must be >= 1, got " + partitions);
+        }
+        Properties client = kafka.connect(cmd);
+        TopicSetup.ensureTopics(client, topics, partitions, (short) -1);
+        TrainingSession.Result result = TrainingSession.run(client, topics, config, policy, cmd.getOut(),
+            !noProgress && System.console() != null, Duration.ofSeconds(Math.max(0, waitForAnalysis)));
+        return "completed".equals(result.summary().status()) ? 0 : 2;
+    }
+}

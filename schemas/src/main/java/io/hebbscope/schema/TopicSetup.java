@@ -1,0 +1,71 @@
+package io.hebbscope.schema;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * Creates hebbscope's topics when they are missing, so that whichever of trainer and analyzer starts
+ * first finds them. Existing topics are left as they are.
+ */
+public final class TopicSetup {
+    /** Tensor records stay well under this; raised so that large layers with few blocks still fit. */
+    public static final int MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+
+    private TopicSetup() {}
+
+    /**
+     * @param partitions  partitions of the per-layer topics (layer steps spread their blocks over them)
+     * @param replication replication factor, or -1 for the broker's default
+     */
+    public static void ensureTopics(Properties clientProps, Topics topics, int partitions, short replication) {
+        if (partitions < 1) {
+            throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
+        }
+        try (Admin admin = Admin.create(clientProps)) {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            Map<String, String> big = Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_MESSAGE_BYTES));
+            add(missing, existing, topics.runs().name(), 1, replication,
+                Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+            add(missing, existing, topics.layerSteps().name(), partitions, replication, big);
+            add(missing, existing, topics.trainMetrics().name(), partitions, replication, Map.of());
+            add(missing, existing, topics.neuronAlignment().name(), partitions, replication, Map.of());
+            add(missing, existing, topics.layerAlignment().name(), partitions, replication, Map.of());
+            add(missing, existing, topics.phases().name(), partitions, replication, Map.of());
+            add(missing, existing, topics.deadLetters().name(), 1, replication, big);
+            if (missing.isEmpty()) {
+                return;
+            }
+            try {
+                admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw e;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot create hebbscope topics: " + (e.getCause() == null ? e : e.getCause()), e);
+        }
+    }
+
+    private static void add(List<NewTopic> missing, Set<String> existing, String name, int partitions, short replication,
+                            Map<String, String> configs) {
+        if (!existing.contains(name)) {
+            missing.add(new NewTopic(name, java.util.Optional.of(partitions),
+                replication < 0 ? java.util.Optional.empty() : java.util.Optional.of(replication)).configs(configs));
+        }
+    }
+}
