@@ -1,9 +1,13 @@
 package io.hebbscope.analyzer.metrics;
 
+import io.hebbscope.analyzer.alignment.LayerStepAlignment;
+import io.hebbscope.analyzer.alignment.Roles;
+import io.hebbscope.schema.PhaseEvent;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.List;
 
 /**
  * Every metric the analyzer exports, declared once. Label sets stay bounded: per-neuron series exist
@@ -26,6 +30,9 @@ public final class AnalyzerMetrics {
     public final Counter deadLetters;
     public final Counter duplicateBlocks;
     public final Counter skippedSteps;
+    public final Gauge analysisLag;
+    public final Counter phaseEvents;
+    public final Gauge phaseLastStep;
     private final int maxNeuronSeriesWidth;
     private final PrometheusRegistry registry;
 
@@ -63,6 +70,55 @@ public final class AnalyzerMetrics {
             .help("LayerStep blocks seen again (or after their step was emitted) and ignored").labelNames("run", "layer").register(registry);
         skippedSteps = Counter.builder().name("hebbscope_skipped_steps_total")
             .help("Steps given up on because a block never arrived").labelNames("run", "layer").register(registry);
+        analysisLag = Gauge.builder().name("hebbscope_analysis_lag_seconds")
+            .help("Time from the trainer publishing a layer step to the analyzer finishing it").labelNames("run", "layer")
+            .register(registry);
+        phaseEvents = Counter.builder().name("hebbscope_phase_events_total")
+            .help("Phase events detected, by kind").labelNames("run", "layer", "kind").register(registry);
+        phaseLastStep = Gauge.builder().name("hebbscope_phase_last_step")
+            .help("Training step of the latest phase event of each kind").labelNames("run", "layer", "kind").register(registry);
+    }
+
+    /** Exports one analyzed layer step. {@code signalEwma} holds NaN for neurons never defined. */
+    public void layerStepAnalyzed(String runId, String layer, long step, long publishedAtMs, LayerStepAlignment a,
+                                  List<Double> layerEwma, double[] signalEwma, Roles roles) {
+        for (int s = 0; s < 3; s++) {
+            String signal = LayerStepAlignment.SIGNALS[s];
+            if (a.layer[s] != null) {
+                layerAlignment.labelValues(runId, layer, signal).set(a.layer[s]);
+            }
+            if (layerEwma.get(s) != null) {
+                layerAlignmentEwma.labelValues(runId, layer, signal).set(layerEwma.get(s));
+            }
+            var histogram = neuronAlignment.labelValues(runId, layer, signal);
+            for (int i = 0; i < a.rows; i++) {
+                if (a.defined[s][i]) {
+                    histogram.observe(a.neuron[s][i]);
+                }
+            }
+        }
+        if (perNeuronSeries(a.rows)) {
+            for (int i = 0; i < a.rows; i++) {
+                if (!Double.isNaN(signalEwma[i])) {
+                    neuronAlignmentEwma.labelValues(runId, layer, Integer.toString(i)).set(signalEwma[i]);
+                }
+            }
+        }
+        neuronRoles.labelValues(runId, layer, "hebbian").set(roles.hebbian());
+        neuronRoles.labelValues(runId, layer, "anti_hebbian").set(roles.antiHebbian());
+        neuronRoles.labelValues(runId, layer, "neutral").set(roles.neutral());
+        neuronRoles.labelValues(runId, layer, "undefined").set(roles.undefined());
+        analyzedStep.labelValues(runId, layer).set(step);
+        if (publishedAtMs > 0) {
+            analysisLag.labelValues(runId, layer).set(Math.max(0, System.currentTimeMillis() - publishedAtMs) / 1000.0);
+        }
+    }
+
+    /** Exports a detected phase event: a count per kind and the step it refers to (for dashboard annotations). */
+    public void phaseDetected(PhaseEvent event) {
+        String kind = event.getKind().name().toLowerCase(java.util.Locale.ROOT);
+        phaseEvents.labelValues(event.getRunId(), event.getLayer(), kind).inc();
+        phaseLastStep.labelValues(event.getRunId(), event.getLayer(), kind).set(event.getStep());
     }
 
     public PrometheusRegistry registry() {

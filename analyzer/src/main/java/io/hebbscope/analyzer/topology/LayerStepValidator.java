@@ -55,7 +55,7 @@ public final class LayerStepValidator {
         double[] sums = RowSums.of(gradient, signal, hebbian, update, rows, cols);
         return new BlockAlignment(s.getRunId(), s.getLayer(), s.getLayerIndex(), s.getStep(), s.getPreviousStep(),
             s.getEpoch(), s.getBlockIndex(), s.getBlockCount(), s.getRowOffset(), s.getLayerRows(),
-            TensorCodec.encodeDoubles(sums, rows, RowSums.WIDTH));
+            TensorCodec.encodeDoubles(sums, rows, RowSums.WIDTH), s.getTimestampMs());
     }
 
     private static float[] values(String name, Tensor t, int rows, int cols) {

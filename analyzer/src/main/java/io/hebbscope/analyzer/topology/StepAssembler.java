@@ -69,7 +69,8 @@ final class StepAssembler implements Processor<String, BlockAlignment, String, R
         if (step == null) {
             step = new PendingStep(block.getStep(), block.getPreviousStep(), block.getEpoch(), block.getLayerIndex(),
                 block.getBlockCount(), new ArrayList<>(),
-                TensorCodec.encodeDoubles(new double[block.getLayerRows() * RowSums.WIDTH], block.getLayerRows(), RowSums.WIDTH));
+                TensorCodec.encodeDoubles(new double[block.getLayerRows() * RowSums.WIDTH], block.getLayerRows(), RowSums.WIDTH),
+                block.getTimestampMs());
         } else if (step.getBlockCount() != block.getBlockCount() || step.getPreviousStep() != block.getPreviousStep()
             || step.getSums().getRows() != block.getLayerRows()) {
             reject(record, "block " + block.getBlockIndex() + " of step " + block.getStep() + " says " + block.getBlockCount()
@@ -89,6 +90,7 @@ final class StepAssembler implements Processor<String, BlockAlignment, String, R
         received.add(block.getBlockIndex());
         step.setReceived(received);
         step.setSums(TensorCodec.encodeDoubles(sums, step.getSums().getRows(), RowSums.WIDTH));
+        step.setTimestampMs(Math.max(step.getTimestampMs(), block.getTimestampMs()));
         pending.put(stepKey, step);
         if (received.size() == step.getBlockCount()) {
             List<Long> completed = new ArrayList<>(state.getCompletedSteps());
@@ -190,38 +192,7 @@ final class StepAssembler implements Processor<String, BlockAlignment, String, R
         long timestamp = context.currentSystemTimeMs();
         context.forward(new Record<>(key, new Routed.Good(key, neurons), timestamp));
         context.forward(new Record<>(key, new Routed.Good(key, layerAlignment), timestamp));
-        export(runId, layer, a, layerEwma, perSignal, roles, step.getStep());
-    }
-
-    private void export(String runId, String layer, LayerStepAlignment a, List<Double> layerEwma, double[][] ewma,
-                        Roles roles, long step) {
-        for (int s = 0; s < 3; s++) {
-            String signal = LayerStepAlignment.SIGNALS[s];
-            if (a.layer[s] != null) {
-                metrics.layerAlignment.labelValues(runId, layer, signal).set(a.layer[s]);
-            }
-            if (layerEwma.get(s) != null) {
-                metrics.layerAlignmentEwma.labelValues(runId, layer, signal).set(layerEwma.get(s));
-            }
-            var histogram = metrics.neuronAlignment.labelValues(runId, layer, signal);
-            for (int i = 0; i < a.rows; i++) {
-                if (a.defined[s][i]) {
-                    histogram.observe(a.neuron[s][i]);
-                }
-            }
-        }
-        if (metrics.perNeuronSeries(a.rows)) {
-            for (int i = 0; i < a.rows; i++) {
-                if (!Double.isNaN(ewma[SIGNAL][i])) {
-                    metrics.neuronAlignmentEwma.labelValues(runId, layer, Integer.toString(i)).set(ewma[SIGNAL][i]);
-                }
-            }
-        }
-        metrics.neuronRoles.labelValues(runId, layer, "hebbian").set(roles.hebbian());
-        metrics.neuronRoles.labelValues(runId, layer, "anti_hebbian").set(roles.antiHebbian());
-        metrics.neuronRoles.labelValues(runId, layer, "neutral").set(roles.neutral());
-        metrics.neuronRoles.labelValues(runId, layer, "undefined").set(roles.undefined());
-        metrics.analyzedStep.labelValues(runId, layer).set(step);
+        metrics.layerStepAnalyzed(runId, layer, step.getStep(), step.getTimestampMs(), a, layerEwma, perSignal[SIGNAL], roles);
     }
 
     private void reject(Record<String, BlockAlignment> record, String reason) {
