@@ -1,0 +1,203 @@
+package io.hebbscope.trainer;
+
+import io.hebbscope.trainer.model.Mlp;
+import io.hebbscope.trainer.probe.Probe;
+import io.hebbscope.trainer.rules.UpdateRule;
+import io.hebbscope.trainer.rules.UpdateRules;
+import io.hebbscope.trainer.rules.WeightNoise;
+import io.hebbscope.trainer.tasks.BatchOrder;
+import io.hebbscope.trainer.tasks.SreTask;
+import io.hebbscope.trainer.tasks.Task;
+import java.util.Arrays;
+import java.util.List;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.MirroringPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a training run on the calling thread: epochs of shuffled batches, one {@link TrainingStep} each, and
+ * reports to listeners. Each step's scratch (batch, activations, probe terms) lives in a per-step
+ * {@link MemoryWorkspace}, which keeps native memory flat; listeners must copy what they keep beyond onStep.
+ * A trainer runs once.
+ */
+public final class Trainer {
+    private static final Logger log = LoggerFactory.getLogger(Trainer.class);
+    private static final String WORKSPACE_ID = "hebbscope-step";
+
+    /** Learns its size over the first steps and grows when a bigger step (validation, probe) spills. */
+    private static final WorkspaceConfiguration STEP_WORKSPACE = WorkspaceConfiguration.builder()
+            .initialSize(0)
+            .policyAllocation(AllocationPolicy.OVERALLOCATE)
+            .overallocationLimit(0.25)
+            .policyLearning(LearningPolicy.FIRST_LOOP)
+            .policySpill(SpillPolicy.REALLOCATE)
+            .policyMirroring(MirroringPolicy.FULL)
+            .build();
+
+    private final TrainerConfig config;
+    private final Task task;
+    private final Mlp model;
+    private final UpdateRule rule;
+    private final WeightNoise noise;
+    private final Probe probe;
+    private final BatchOrder batches;
+    private final TrainingStep trainingStep;
+    private final RunInfo runInfo;
+    private boolean ran;
+
+    /** A trainer for {@code config}: builds its task, student, rule and noise from the config's seeds. */
+    public Trainer(TrainerConfig config) {
+        this(config, createTask(config),
+                Mlp.create(config.widths(), config.activation(), config.initScale(),
+                        Seeds.derive(config.seed(), "student-init"), config.dtype()),
+                UpdateRules.create(config));
+    }
+
+    /**
+     * A trainer with custom parts (tests, new tasks or rules); batch size, epochs, learning rate, noise and
+     * seeds still come from {@code config}.
+     */
+    public Trainer(TrainerConfig config, Task task, Mlp model, UpdateRule rule) {
+        this.config = config;
+        this.task = task;
+        this.model = model;
+        this.rule = rule;
+        this.noise = new WeightNoise(config.noiseSigma(), Seeds.derive(config.seed(), "weight-noise"));
+        this.probe = new Probe(Probe.layersOf(model));
+        this.batches = new BatchOrder(task.trainSize(), config.batchSize(), Seeds.derive(config.seed(), "batches"));
+        rule.init(model);
+        this.trainingStep = new TrainingStep(model, task.loss(), rule, noise, probe);
+        this.runInfo = new RunInfo(config.runId(), config.seed(), task.name(), "mlp", rule.name(), config.toMap(),
+                probe.layers(), batches.batchesPerEpoch(), (long) batches.batchesPerEpoch() * config.epochs());
+    }
+
+    private static Task createTask(TrainerConfig config) {
+        if (!"sre".equals(config.task())) {
+            throw new IllegalArgumentException("unknown task: " + config.task());
+        }
+        return new SreTask(config.widths(), config.activation(), config.teacherInitScale(), config.trainSize(),
+                config.validationSize(), Seeds.derive(config.taskSeed(), "task"), config.dtype());
+    }
+
+    public TrainerConfig config() { return config; }
+
+    public RunInfo runInfo() { return runInfo; }
+
+    public Task task() { return task; }
+
+    /** The live student (its arrays change while training). */
+    public Mlp model() { return model; }
+
+    /** Detached copies of the student's current weights W_l, forward order. */
+    public List<INDArray> weights() { return model.copyWeights(); }
+
+    /** Detached copies of the student's current biases b_l, forward order. */
+    public List<INDArray> biases() { return model.copyBiases(); }
+
+    public RunSummary run(TrainingListener... listeners) {
+        return run(Arrays.asList(listeners));
+    }
+
+    /**
+     * Trains for the configured epochs, calling onRunStart, onStep after every update and onRunEnd. Stops
+     * early with status "diverged" when a batch loss is not finite (that step is not applied nor reported) and
+     * "interrupted" when the thread's interrupt flag is set (the flag is left set). An exception thrown by a
+     * listener propagates and skips onRunEnd.
+     */
+    @SuppressWarnings("try") // the workspace scope only redirects allocations
+    public RunSummary run(List<? extends TrainingListener> listeners) {
+        if (ran) {
+            throw new IllegalStateException("a Trainer runs once; create a new one");
+        }
+        ran = true;
+        List<TrainingListener> ls = List.copyOf(listeners);
+        log.debug("run {} starting: {}", runInfo.runId(), runInfo.config());
+        for (TrainingListener l : ls) {
+            l.onRunStart(runInfo);
+        }
+        long step = 0;
+        double lastLoss = Double.NaN;
+        Double lastValidation = null;
+        String status = "completed";
+        try {
+            epochs:
+            for (int epoch = 0; epoch < config.epochs(); epoch++) {
+                int[] order = batches.permutation(epoch);
+                int perEpoch = batches.batchesPerEpoch();
+                for (int b = 0; b < perEpoch; b++) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        status = "interrupted";
+                        break epochs;
+                    }
+                    try (MemoryWorkspace ignored =
+                                 Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP_WORKSPACE, WORKSPACE_ID)) {
+                        boolean want = wantsTerms(ls, step);
+                        int[] rows = batches.batch(order, b);
+                        INDArray x = Nd4j.pullRows(task.trainInputs(), 1, rows);
+                        INDArray y = Nd4j.pullRows(task.trainTargets(), 1, rows);
+                        TrainingStep.Outcome outcome = trainingStep.run(step, config.learningRate(), x, y, want);
+                        lastLoss = outcome.loss();
+                        if (!outcome.applied()) {
+                            status = "diverged";
+                            log.warn("run {} diverged at step {}: loss {}", runInfo.runId(), step, lastLoss);
+                            break epochs;
+                        }
+                        Double validation = null;
+                        if (b == perEpoch - 1) {
+                            validation = validationLoss();
+                            lastValidation = validation;
+                        }
+                        StepRecord record = new StepRecord(step, epoch, outcome.loss(), validation,
+                                config.learningRate(), weightNorms(), outcome.terms());
+                        for (TrainingListener l : ls) {
+                            l.onStep(record);
+                        }
+                    }
+                    step++;
+                }
+            }
+        } finally {
+            // Frees the step workspace's native memory; the next run on this thread makes a new one.
+            if (Nd4j.getWorkspaceManager().checkIfWorkspaceExists(WORKSPACE_ID)) {
+                Nd4j.getWorkspaceManager().destroyWorkspace(
+                        Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(WORKSPACE_ID));
+            }
+        }
+        RunSummary summary = new RunSummary(runInfo.runId(), step, lastLoss, lastValidation, status);
+        log.debug("run {} ended: {}", runInfo.runId(), summary);
+        for (TrainingListener l : ls) {
+            l.onRunEnd(summary);
+        }
+        return summary;
+    }
+
+    private static boolean wantsTerms(List<TrainingListener> listeners, long step) {
+        for (TrainingListener l : listeners) {
+            if (l.wantsTerms(step)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Loss of the current student on the whole validation set (scratch in the current workspace, if any). */
+    public double validationLoss() {
+        INDArray out = model.predict(task.validationInputs());
+        return task.loss().value(out, task.validationTargets());
+    }
+
+    private double[] weightNorms() {
+        double[] norms = new double[model.layerCount()];
+        for (int l = 0; l < norms.length; l++) {
+            norms[l] = model.weight(l).norm2Number().doubleValue();
+        }
+        return norms;
+    }
+}
