@@ -3,9 +3,6 @@ package io.hebbscope.analyzer.alignment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 class AlignmentTest {
@@ -61,9 +58,16 @@ class AlignmentTest {
         assertThat(a.defined[0]).containsExactly(false);
     }
 
-    @Property(tries = 200)
-    void cosineIsBoundedScaleInvariantAndOneOnItself(@ForAll @IntRange(min = 1, max = 50) int n, @ForAll long seed) {
-        java.util.Random r = new java.util.Random(seed);
+    /** Property over many seeded random vectors. */
+    @Test
+    void cosineIsBoundedScaleInvariantAndOneOnItself() {
+        java.util.Random r = new java.util.Random(21);
+        for (int trial = 0; trial < 300; trial++) {
+            cosineProperties(r, 1 + r.nextInt(50));
+        }
+    }
+
+    private static void cosineProperties(java.util.Random r, int n) {
         float[] x = new float[n];
         float[] y = new float[n];
         float[] x3 = new float[n];
@@ -79,10 +83,15 @@ class AlignmentTest {
         assertThat(Alignment.cosine(x, y, -1)).isCloseTo(-c, within(1e-12));
     }
 
-    @Property(tries = 100)
-    void blocksAssembleToTheWholeLayer(@ForAll @IntRange(min = 1, max = 12) int rows, @ForAll @IntRange(min = 1, max = 6) int cols,
-                                       @ForAll @IntRange(min = 1, max = 12) int split, @ForAll long seed) {
-        java.util.Random r = new java.util.Random(seed);
+    @Test
+    void blocksAssembleToTheWholeLayer() {
+        java.util.Random r = new java.util.Random(22);
+        for (int trial = 0; trial < 200; trial++) {
+            blocksAssemble(r, 1 + r.nextInt(12), 1 + r.nextInt(6), 1 + r.nextInt(12));
+        }
+    }
+
+    private static void blocksAssemble(java.util.Random r, int rows, int cols, int split) {
         float[][] m = new float[4][rows * cols];
         for (float[] a : m) {
             for (int i = 0; i < a.length; i++) {
