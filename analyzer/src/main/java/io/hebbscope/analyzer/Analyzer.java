@@ -1,6 +1,9 @@
 package io.hebbscope.analyzer;
 
 import io.hebbscope.analyzer.metrics.AnalyzerMetrics;
+import io.hebbscope.analyzer.plugin.AnalyzerPlugin;
+import io.hebbscope.analyzer.plugin.PluginTopology;
+import io.hebbscope.analyzer.plugin.RunCatalog;
 import io.hebbscope.analyzer.topology.AnalyzerTopology;
 import io.hebbscope.schema.TopicSetup;
 import io.hebbscope.schema.Topics;
@@ -10,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +23,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,13 +50,23 @@ public final class Analyzer implements AutoCloseable {
     private final AnalyzerMetrics metrics;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final CountDownLatch running = new CountDownLatch(1);
+    private final RunCatalog runCatalog;
 
-    private Analyzer(Options options) {
+    private Analyzer(Options options, List<AnalyzerPlugin> plugins) {
         TopicSetup.ensureTopics(options.clientProps(), options.topics(), options.partitions(), options.replication());
         PrometheusRegistry registry = new PrometheusRegistry();
         metrics = new AnalyzerMetrics(registry, options.settings().maxNeuronSeriesWidth());
         StreamsBuilder builder = new StreamsBuilder();
-        AnalyzerTopology.build(builder, options.topics(), options.settings(), metrics);
+        KStream<byte[], byte[]> layerSteps = AnalyzerTopology.build(builder, options.topics(), options.settings(), metrics);
+        if (!plugins.isEmpty()) {
+            TopicSetup.ensureTopics(options.clientProps(), plugins.stream()
+                .map(p -> options.topics().pluginResults(p.id()).name()).toList(), options.partitions(), options.replication());
+            runCatalog = new RunCatalog(options.clientProps(), options.topics().runs().name());
+            PluginTopology.build(builder, layerSteps, options.topics(), plugins, runCatalog, registry,
+                options.settings().maxWaitingSteps());
+        } else {
+            runCatalog = null;
+        }
         streams = new KafkaStreams(builder.build(), streamsProps(options));
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("analyzer stopped on an unexpected error", e);
@@ -68,6 +83,9 @@ public final class Analyzer implements AutoCloseable {
                 .hostname(options.metricsHost()).port(options.metricsPort()).registry(registry).buildAndStart();
         } catch (IOException e) {
             streams.close();
+            if (runCatalog != null) {
+                runCatalog.close();
+            }
             throw new UncheckedIOException("cannot serve metrics on " + options.metricsHost() + ":" + options.metricsPort()
                 + ": " + e.getMessage(), e);
         }
@@ -76,7 +94,12 @@ public final class Analyzer implements AutoCloseable {
 
     /** Creates missing topics, starts the streams application and the metrics endpoint. */
     public static Analyzer start(Options options) {
-        return new Analyzer(options);
+        return new Analyzer(options, List.of());
+    }
+
+    /** The same with plug-in analyzers (see {@link io.hebbscope.analyzer.plugin.Plugins} to discover them). */
+    public static Analyzer start(Options options, List<AnalyzerPlugin> plugins) {
+        return new Analyzer(options, plugins);
     }
 
     static Properties streamsProps(Options options) {
@@ -126,6 +149,9 @@ public final class Analyzer implements AutoCloseable {
         streams.close(Duration.ofSeconds(30));
         if (server != null) {
             server.close();
+        }
+        if (runCatalog != null) {
+            runCatalog.close();
         }
     }
 }
