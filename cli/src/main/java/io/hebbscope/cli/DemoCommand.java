@@ -65,6 +65,7 @@ final class DemoCommand implements Callable<Integer> {
         var config = training.config(cmd);
         var policy = training.policy(cmd);
         var settings = analysis.settings(cmd);
+        var plugins = analysis.plugins(cmd);
         Path work = Files.createTempDirectory("hebbscope-demo");
         try {
             EmbeddedKafkaBroker.Builder brokerBuilder = EmbeddedKafkaBroker.builder();
@@ -79,8 +80,11 @@ final class DemoCommand implements Callable<Integer> {
                 client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
                 Topics topics = Topics.withDefaultPrefix();
                 try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, "hebbscope-analyzer",
-                    work.resolve("streams"), settings, analysis.metricsHost, analysis.metricsPort, analysis.partitions, (short) 1))) {
+                    work.resolve("streams"), settings, analysis.metricsHost, analysis.metricsPort, analysis.partitions, (short) 1), plugins)) {
                     analyzer.awaitRunning(Duration.ofSeconds(60));
+                    if (!plugins.isEmpty()) {
+                        out.println("plug-ins: " + plugins.stream().map(p -> p.id()).toList());
+                    }
                     if (analyzer.metricsPort() > 0) {
                         out.printf("analyzer running; Prometheus metrics at http://%s:%d/metrics%n", analysis.metricsHost,
                             analyzer.metricsPort());
