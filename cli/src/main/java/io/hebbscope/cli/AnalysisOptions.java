@@ -11,9 +11,9 @@ import picocli.CommandLine.Option;
 
 /** Options of the analyzer and its metrics endpoint. */
 final class AnalysisOptions {
-    @Option(names = "--plugins", split = ",", paramLabel = "ID[,ID...]",
-        description = "Plug-in analyzers to run: ids, or 'none'; default: every installed one (stationarity, gradient-alignment, ...).")
-    List<String> plugins = List.of();
+    @Option(names = "--plugins", split = ",", paramLabel = "ID", defaultValue = "all",
+        description = "Plug-in analyzers to run: ids, 'all' (every installed one: stationarity, gradient-alignment, ...) or 'none' (default: ${DEFAULT-VALUE}).")
+    List<String> plugins;
 
     @Option(names = "--plugin-dir", paramLabel = "DIR", description = "Also load plug-in jars from this directory.")
     Path pluginDir;

@@ -51,6 +51,8 @@ final class DemoCommand implements Callable<Integer> {
                 return switch (o.longestName()) {
                     case "--epochs" -> "10";
                     case "--learning-rate" -> "0.1";
+                    // plug-ins re-assemble the full tensors, doubling the analyzer's work: opt-in for the demo
+                    case "--plugins" -> "none";
                     default -> null;
                 };
             }

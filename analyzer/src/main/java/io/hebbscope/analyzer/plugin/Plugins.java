@@ -62,11 +62,11 @@ public final class Plugins {
     }
 
     /**
-     * The plug-ins to run: {@code ids} empty means every discovered one; "none" means none; otherwise exactly
-     * those (an unknown id is an error listing the known ones).
+     * The plug-ins to run: {@code ids} empty or "all" means every discovered one; "none" means none; otherwise
+     * exactly those (an unknown id is an error listing the known ones).
      */
     public static List<AnalyzerPlugin> select(Map<String, AnalyzerPlugin> discovered, List<String> ids) {
-        if (ids.isEmpty()) {
+        if (ids.isEmpty() || ids.equals(List.of("all"))) {
             return List.copyOf(discovered.values());
         }
         if (ids.size() == 1 && ids.get(0).equals("none")) {
