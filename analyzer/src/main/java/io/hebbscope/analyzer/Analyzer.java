@@ -34,10 +34,19 @@ public final class Analyzer implements AutoCloseable {
      * @param applicationId  the Kafka Streams application id (a replay uses a new one)
      * @param metricsHost    interface the metrics endpoint binds to (127.0.0.1 by default)
      * @param metricsPort    its port; 0 picks a free one; negative disables the endpoint
+     * @param outputTopics   where the derived topics (alignment, phases, dead letters) go; normally
+     *                       {@code topics}, another prefix for a replay beside the live results
      */
     public record Options(Properties clientProps, Topics topics, String applicationId, Path stateDir,
                           AnalyzerSettings settings, String metricsHost, int metricsPort, int partitions,
-                          short replication) {}
+                          short replication, Topics outputTopics) {
+        /** Reads and writes the topics of one prefix. */
+        public Options(Properties clientProps, Topics topics, String applicationId, Path stateDir,
+                       AnalyzerSettings settings, String metricsHost, int metricsPort, int partitions, short replication) {
+            this(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions, replication,
+                topics);
+        }
+    }
 
     private final KafkaStreams streams;
     private final HTTPServer server;
@@ -47,10 +56,13 @@ public final class Analyzer implements AutoCloseable {
 
     private Analyzer(Options options) {
         TopicSetup.ensureTopics(options.clientProps(), options.topics(), options.partitions(), options.replication());
+        if (!options.outputTopics().prefix().equals(options.topics().prefix())) {
+            TopicSetup.ensureTopics(options.clientProps(), options.outputTopics(), options.partitions(), options.replication());
+        }
         PrometheusRegistry registry = new PrometheusRegistry();
         metrics = new AnalyzerMetrics(registry, options.settings().maxNeuronSeriesWidth());
         StreamsBuilder builder = new StreamsBuilder();
-        AnalyzerTopology.build(builder, options.topics(), options.settings(), metrics);
+        AnalyzerTopology.build(builder, options.topics(), options.outputTopics(), options.settings(), metrics);
         streams = new KafkaStreams(builder.build(), streamsProps(options));
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("analyzer stopped on an unexpected error", e);
