@@ -31,7 +31,7 @@ public record DetectorSettings(int window, int rolePersistSteps, int bumpHalfWid
                                int oscMinFlips, double oscMinShare, double oscExitShare, double statMaxMeanRatio,
                                double statMaxNormChange, int statMinSteps) {
 
-    public static final DetectorSettings DEFAULTS = new DetectorSettings(32, 20, 8, 0.2, 5.0, 0.5, 0.25, 32, 2.0, 0.15,
+    public static final DetectorSettings DEFAULTS = new DetectorSettings(32, 20, 8, 0.2, 7.0, 0.5, 0.25, 32, 2.0, 0.15,
         5.0, 0.5, 4, 0.25, 0.15, 0.35, 0.02, 16);
 
     public DetectorSettings {
