@@ -10,9 +10,11 @@ import java.util.List;
 /**
  * The initial alignment bump of one layer, on its ordered series of layer alignments x_t.
  * <p>Smoothing: v_c is the mean of the last 2h+1 defined values, attributed to the centre step c (so it has no
- * lag; decisions come h steps after the step they refer to). Noise: sigma is estimated from the mean absolute
- * successive difference of x (sigma = 0.886 E|x_t - x_t-1| for Gaussian noise), and the rise threshold is
- * {@code thr = max(minRise, noiseFactor * sigma / sqrt(2h+1))}.
+ * lag; decisions come h steps after the step they refer to); over the first 2h values the window grows
+ * symmetrically from 5 values, so a bump rising within the first h steps still has a baseline. Noise: sigma is
+ * estimated from the mean absolute successive difference of x (sigma = 0.886 E|x_t - x_t-1| for Gaussian noise),
+ * and the rise threshold is {@code thr = max(minRise, noiseFactor * sigma * sqrt((1/n + 1/n_b) / 2))}, n and n_b
+ * the window sizes of the current value and of the baseline (1/sqrt(2h+1) once both are full).
  * <ul>
  *   <li>Baseline: the running minimum of v before the bump. <b>BUMP_START</b> (step = the baseline's step) when
  *       v rises to baseline + thr.</li>
@@ -27,6 +29,8 @@ public final class BumpDetector {
     static final int RISING = 1;
     static final int FALLING = 2;
     static final int DONE = 3;
+    /** The narrowest smoothing window used at the start of a series. */
+    static final int MIN_WIDTH = 5;
 
     private final DetectorSettings settings;
     private final int width;
@@ -43,6 +47,7 @@ public final class BumpDetector {
     private double peak = Double.NaN;
     private long peakStep = -1;
     private double threshold = Double.NaN;
+    private int baselineWidth;
 
     public BumpDetector(DetectorSettings settings) {
         this.settings = settings;
@@ -74,23 +79,29 @@ public final class BumpDetector {
         ringSteps[head] = step;
         head = (head + 1) % width;
         count++;
-        if (count < width || phase == DONE) {
+        if (phase == DONE || count < Math.min(width, MIN_WIDTH) || (count < width && count % 2 == 0)) {
             return out;
         }
+        // At the start the window grows symmetrically (2c+1 values around centre c) so that a bump rising within
+        // the first h steps still has a baseline before it.
+        int used = (int) Math.min(count, width);
         double sum = 0;
-        for (double v : ring) {
-            sum += v;
+        for (int k = 0; k < used; k++) {
+            sum += ring[(head - used + k + width) % width];
         }
-        double v = sum / width;
-        long centre = ringSteps[(head + settings.bumpHalfWidth()) % width];
+        double v = sum / used;
+        long centre = ringSteps[(head - used + used / 2 + width) % width];
         double sigma = diffs == 0 ? 0 : 0.8862 * sumAbsDiff / diffs;
-        double thr = Math.max(settings.bumpMinRise(), settings.bumpNoiseFactor() * sigma / Math.sqrt(width));
         switch (phase) {
             case ARMED -> {
                 if (Double.isNaN(baseline) || v < baseline) {
                     baseline = v;
                     baselineStep = centre;
+                    baselineWidth = used;
                 }
+                // the standard error of the difference of the two window means
+                double thr = Math.max(settings.bumpMinRise(),
+                    settings.bumpNoiseFactor() * sigma * Math.sqrt((1.0 / used + 1.0 / baselineWidth) / 2));
                 if (v - baseline >= thr) {
                     phase = RISING;
                     threshold = thr;
@@ -144,6 +155,7 @@ public final class BumpDetector {
         out.writeDouble(peak);
         out.writeLong(peakStep);
         out.writeDouble(threshold);
+        out.writeInt(baselineWidth);
     }
 
     static BumpDetector read(DataInput in, DetectorSettings settings) throws IOException {
@@ -167,6 +179,7 @@ public final class BumpDetector {
         d.peak = in.readDouble();
         d.peakStep = in.readLong();
         d.threshold = in.readDouble();
+        d.baselineWidth = in.readInt();
         return d;
     }
 }

@@ -16,7 +16,7 @@ import java.util.List;
  *       it has at least oscMinFlips flips (so it went strongly Hebbian and strongly anti-Hebbian repeatedly).</li>
  *   <li>share = oscillating / eligible neurons; flipRate = mean flips per step of the oscillating neurons;
  *       period = N / k* steps (times the step spacing), k* the peak (parabolically interpolated) of their mean
- *       periodogram over k = 1..N/2; amplitude = sqrt(2) x their mean standard deviation; meanAlignment = the
+ *       periodogram over k = 1..N/2; amplitude = their mean half peak-to-peak (max - min)/2; meanAlignment = the
  *       mean of their window means (near zero when the mean full update is).</li>
  *   <li><b>OSCILLATION</b> is emitted when share first reaches oscMinShare (step = the window's first step);
  *       the detector re-arms once share falls below oscExitShare.</li>
@@ -97,7 +97,16 @@ public final class OscillationDetector {
                 x[t] = Double.isNaN(x[t]) ? 0 : x[t] - mean;
                 var += x[t] * x[t];
             }
-            stdSum += Math.sqrt(var / defined);
+            double lo = Double.POSITIVE_INFINITY;
+            double hi = Double.NEGATIVE_INFINITY;
+            for (int t = 0; t < n; t++) {
+                double a = w.get(i, NeuronWindows.UPDATE, t);
+                if (!Double.isNaN(a)) {
+                    lo = Math.min(lo, a);
+                    hi = Math.max(hi, a);
+                }
+            }
+            stdSum += (hi - lo) / 2;
             meanSum += mean;
             for (int k = 1; k <= half; k++) {
                 double re = 0;
@@ -131,7 +140,7 @@ public final class OscillationDetector {
             }
         }
         double flipsPerStep = flipSum / osc / ((n - 1) * spacing);
-        return new Stats(share, osc, eligible, flipsPerStep, n / kHat * spacing, Math.sqrt(2) * stdSum / osc,
+        return new Stats(share, osc, eligible, flipsPerStep, n / kHat * spacing, stdSum / osc,
             meanSum / osc);
     }
 
