@@ -40,10 +40,19 @@ public final class Analyzer implements AutoCloseable {
      * @param applicationId  the Kafka Streams application id (a replay uses a new one)
      * @param metricsHost    interface the metrics endpoint binds to (127.0.0.1 by default)
      * @param metricsPort    its port; 0 picks a free one; negative disables the endpoint
+     * @param outputTopics   where the derived topics (alignment, phases, dead letters) go; normally
+     *                       {@code topics}, another prefix for a replay beside the live results
      */
     public record Options(Properties clientProps, Topics topics, String applicationId, Path stateDir,
                           AnalyzerSettings settings, String metricsHost, int metricsPort, int partitions,
-                          short replication) {}
+                          short replication, Topics outputTopics) {
+        /** Reads and writes the topics of one prefix. */
+        public Options(Properties clientProps, Topics topics, String applicationId, Path stateDir,
+                       AnalyzerSettings settings, String metricsHost, int metricsPort, int partitions, short replication) {
+            this(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions, replication,
+                topics);
+        }
+    }
 
     private final KafkaStreams streams;
     private final HTTPServer server;
@@ -54,15 +63,19 @@ public final class Analyzer implements AutoCloseable {
 
     private Analyzer(Options options, List<AnalyzerPlugin> plugins) {
         TopicSetup.ensureTopics(options.clientProps(), options.topics(), options.partitions(), options.replication());
+        if (!options.outputTopics().prefix().equals(options.topics().prefix())) {
+            TopicSetup.ensureTopics(options.clientProps(), options.outputTopics(), options.partitions(), options.replication());
+        }
         PrometheusRegistry registry = new PrometheusRegistry();
         metrics = new AnalyzerMetrics(registry, options.settings().maxNeuronSeriesWidth());
         StreamsBuilder builder = new StreamsBuilder();
-        KStream<byte[], byte[]> layerSteps = AnalyzerTopology.build(builder, options.topics(), options.settings(), metrics);
+        KStream<byte[], byte[]> layerSteps = AnalyzerTopology.build(builder, options.topics(), options.outputTopics(),
+            options.settings(), metrics);
         if (!plugins.isEmpty()) {
             TopicSetup.ensureTopics(options.clientProps(), plugins.stream()
-                .map(p -> options.topics().pluginResults(p.id()).name()).toList(), options.partitions(), options.replication());
+                .map(p -> options.outputTopics().pluginResults(p.id()).name()).toList(), options.partitions(), options.replication());
             runCatalog = new RunCatalog(options.clientProps(), options.topics().runs().name());
-            PluginTopology.build(builder, layerSteps, options.topics(), plugins, runCatalog, registry,
+            PluginTopology.build(builder, layerSteps, options.outputTopics(), plugins, runCatalog, registry,
                 options.settings().maxWaitingSteps());
         } else {
             runCatalog = null;

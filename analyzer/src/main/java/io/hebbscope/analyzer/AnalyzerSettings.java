@@ -1,5 +1,7 @@
 package io.hebbscope.analyzer;
 
+import io.hebbscope.analyzer.detect.DetectorSettings;
+
 /**
  * Tunables of the analysis.
  *
@@ -8,9 +10,20 @@ package io.hebbscope.analyzer;
  * @param maxWaitingSteps      assembled steps held back waiting for an earlier, incomplete step before
  *                             that step is given up on (it lost a block to the dead letters)
  * @param maxNeuronSeriesWidth layers up to this many neurons get per-neuron Prometheus series
+ * @param detectors            rolling-window and phase-detector parameters
  */
-public record AnalyzerSettings(double ewmaAlpha, double roleThreshold, int maxWaitingSteps, int maxNeuronSeriesWidth) {
+public record AnalyzerSettings(double ewmaAlpha, double roleThreshold, int maxWaitingSteps, int maxNeuronSeriesWidth,
+                               DetectorSettings detectors) {
     public static final AnalyzerSettings DEFAULTS = new AnalyzerSettings(0.1, 0.1, 64, 128);
+
+    /** With the default detector settings. */
+    public AnalyzerSettings(double ewmaAlpha, double roleThreshold, int maxWaitingSteps, int maxNeuronSeriesWidth) {
+        this(ewmaAlpha, roleThreshold, maxWaitingSteps, maxNeuronSeriesWidth, DetectorSettings.DEFAULTS);
+    }
+
+    public AnalyzerSettings withDetectors(DetectorSettings d) {
+        return new AnalyzerSettings(ewmaAlpha, roleThreshold, maxWaitingSteps, maxNeuronSeriesWidth, d);
+    }
 
     public AnalyzerSettings {
         if (!(ewmaAlpha > 0 && ewmaAlpha <= 1)) {
@@ -21,6 +34,9 @@ public record AnalyzerSettings(double ewmaAlpha, double roleThreshold, int maxWa
         }
         if (maxWaitingSteps < 1) {
             throw new IllegalArgumentException("max waiting steps must be >= 1, got " + maxWaitingSteps);
+        }
+        if (detectors == null) {
+            throw new IllegalArgumentException("detector settings must not be null");
         }
         if (maxNeuronSeriesWidth < 0) {
             throw new IllegalArgumentException("per-neuron series width must be >= 0, got " + maxNeuronSeriesWidth);

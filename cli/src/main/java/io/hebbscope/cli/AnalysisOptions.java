@@ -1,6 +1,7 @@
 package io.hebbscope.cli;
 
 import io.hebbscope.analyzer.AnalyzerSettings;
+import io.hebbscope.analyzer.detect.DetectorSettings;
 import io.hebbscope.analyzer.plugin.AnalyzerPlugin;
 import io.hebbscope.analyzer.plugin.Plugins;
 import java.io.IOException;
@@ -37,6 +38,54 @@ final class AnalysisOptions {
         description = "Per-neuron metrics only for layers up to this width (default: ${DEFAULT-VALUE}).")
     int maxNeuronSeries;
 
+    @Option(names = "--window", defaultValue = "32",
+        description = "Per-neuron window of the last N steps; also the oscillation and stationarity window (default: ${DEFAULT-VALUE}).")
+    int window;
+
+    @Option(names = "--role-persistence", defaultValue = "20",
+        description = "A neuron holding an update role this many steps counts as persistent (default: ${DEFAULT-VALUE}).")
+    int rolePersistence;
+
+    @Option(names = "--bump-min-rise", defaultValue = "0.2",
+        description = "Bump: minimal height of the smoothed signal alignment above its baseline (default: ${DEFAULT-VALUE}).")
+    double bumpMinRise;
+
+    @Option(names = "--bump-half-width", defaultValue = "8",
+        description = "Bump: half width h of the centred moving average (2h+1 steps) (default: ${DEFAULT-VALUE}).")
+    int bumpHalfWidth;
+
+    @Option(names = "--phase-window", defaultValue = "32",
+        description = "Phase change: compare mean |alignment| over the last W steps with the W before (default: ${DEFAULT-VALUE}).")
+    int phaseWindow;
+
+    @Option(names = "--phase-min-ratio", defaultValue = "2.0",
+        description = "Phase change: minimal ratio of the two magnitudes (default: ${DEFAULT-VALUE}).")
+    double phaseMinRatio;
+
+    @Option(names = "--oscillation-strong", defaultValue = "0.5",
+        description = "Oscillation: |cos(U_i, H_i)| from which an update is strongly (anti-)Hebbian (default: ${DEFAULT-VALUE}).")
+    double oscStrong;
+
+    @Option(names = "--oscillation-min-flips", defaultValue = "4",
+        description = "Oscillation: sign flips of strong updates per window for a neuron to oscillate (default: ${DEFAULT-VALUE}).")
+    int oscMinFlips;
+
+    @Option(names = "--oscillation-min-share", defaultValue = "0.25",
+        description = "Oscillation: share of oscillating neurons for the layer to oscillate (default: ${DEFAULT-VALUE}).")
+    double oscMinShare;
+
+    @Option(names = "--stationarity-max-ratio", defaultValue = "0.35",
+        description = "Stationarity: bound on |sum U| / sum |U| over the window (default: ${DEFAULT-VALUE}).")
+    double statMaxRatio;
+
+    @Option(names = "--stationarity-max-norm-change", defaultValue = "0.02",
+        description = "Stationarity: bound on the relative change of |W| over the window (default: ${DEFAULT-VALUE}).")
+    double statMaxNormChange;
+
+    @Option(names = "--stationarity-steps", defaultValue = "16",
+        description = "Stationarity: consecutive steps both bounds must hold (default: ${DEFAULT-VALUE}).")
+    int statSteps;
+
     @Option(names = "--partitions", defaultValue = "4", description = "Partitions of created topics (default: ${DEFAULT-VALUE}).")
     int partitions;
 
@@ -65,7 +114,13 @@ final class AnalysisOptions {
             throw new CommandLine.ParameterException(cmd, "--partitions must be >= 1, got " + partitions);
         }
         try {
-            return new AnalyzerSettings(ewmaAlpha, roleThreshold, AnalyzerSettings.DEFAULTS.maxWaitingSteps(), maxNeuronSeries);
+            DetectorSettings d = DetectorSettings.DEFAULTS;
+            DetectorSettings detectors = new DetectorSettings(window, rolePersistence, bumpHalfWidth, bumpMinRise,
+                d.bumpNoiseFactor(), d.bumpPeakDrop(), d.bumpEndLevel(), phaseWindow, phaseMinRatio, d.phaseMinShift(),
+                d.phaseZ(), oscStrong, oscMinFlips, oscMinShare, Math.min(d.oscExitShare(), oscMinShare), statMaxRatio,
+                statMaxNormChange, statSteps);
+            return new AnalyzerSettings(ewmaAlpha, roleThreshold, AnalyzerSettings.DEFAULTS.maxWaitingSteps(), maxNeuronSeries,
+                detectors);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
         }

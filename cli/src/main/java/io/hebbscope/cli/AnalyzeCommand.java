@@ -32,6 +32,11 @@ final class AnalyzeCommand implements Callable<Integer> {
         description = "Replication factor of created topics; -1: the broker's default (default: ${DEFAULT-VALUE}).")
     short replication;
 
+    @Option(names = "--output-topic-prefix", paramLabel = "PREFIX",
+        description = "Write the derived topics (alignment, phases, dead letters) under this prefix instead of --topic-prefix:"
+            + " a replay with a new --application-id reads the stored log from offset 0 and writes beside the live results.")
+    String outputPrefix;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -41,11 +46,17 @@ final class AnalyzeCommand implements Callable<Integer> {
         var settings = analysis.settings(cmd);
         var plugins = analysis.plugins(cmd);
         var topics = kafka.topics(cmd);
+        io.hebbscope.schema.Topics output;
+        try {
+            output = outputPrefix == null ? topics : new io.hebbscope.schema.Topics(outputPrefix);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, e.getMessage());
+        }
         var client = kafka.connect(cmd);
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
         try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, applicationId, stateDir, settings,
-            analysis.metricsHost, analysis.metricsPort, analysis.partitions, replication), plugins)) {
+            analysis.metricsHost, analysis.metricsPort, analysis.partitions, replication, output), plugins)) {
             // On Ctrl-C the JVM exits once the hooks return: the hook waits for the analyzer to commit and close.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stop.countDown();

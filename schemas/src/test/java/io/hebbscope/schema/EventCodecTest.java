@@ -50,8 +50,9 @@ class EventCodecTest {
         all.add(PhaseEvent.newBuilder().setRunId("r1").setLayer("layer1").setStep(3).setDecidedAtStep(5)
             .setKind(PhaseKind.BUMP_PEAK).setDetector("bump").setValues(Map.of("peak", 0.4)).build());
         all.add(new DeadLetter("t", 0, 5L, ByteBuffer.wrap(new byte[] {1}), null, "why", 7L));
-        all.add(new BlockAlignment("r1", "layer1", 1, 3L, 2L, 0, 0, 1, 0, 2, TensorCodec.encodeDoubles(new double[14], 2, 7), 5L));
-        all.add(new PendingStep(3L, 2L, 0, 1, 2, List.of(0), TensorCodec.encodeDoubles(new double[14], 2, 7), 5L));
+        all.add(new BlockAlignment("r1", "layer1", 1, 3L, 2L, 0, 0, 1, 0, 2, TensorCodec.encodeDoubles(new double[14], 2, 7), 5L,
+            TensorCodec.encodeDoubles(new double[32], 1, 32), 2.5));
+        all.add(new PendingStep(3L, 2L, 0, 1, 2, List.of(0), TensorCodec.encodeDoubles(new double[14], 2, 7), 5L, null, -1.0));
         all.add(new LayerState(2L, 3L, List.of(5L), null, java.util.Arrays.asList(0.1, null, 0.3)));
         all.add(new PluginResult("p", "r1", "layer1", 3L, 0, Map.of("x", 1.0)));
         all.add(new PluginLayerState(2L, 3L, List.of(5L), List.of(4L), null, -1L));

@@ -9,6 +9,7 @@ import io.hebbscope.schema.LayerAlignment;
 import io.hebbscope.schema.LayerState;
 import io.hebbscope.schema.NeuronAlignment;
 import io.hebbscope.schema.PendingStep;
+import io.hebbscope.schema.PhaseEvent;
 import io.hebbscope.schema.Topics;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -23,7 +24,8 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The analyzer's topology, shared by the application and its TopologyTestDriver tests:
  * <pre>
- * layer-steps --decode/validate/reduce--> (run/layer) repartition --assemble/align--> neuron-alignment, layer-alignment
+ * layer-steps --decode/validate/reduce--> (run/layer) repartition --assemble/align/detect--> neuron-alignment,
+ *                                                                                     layer-alignment, phases
  * train-metrics, runs --validate--> gauges
  * every rejected record --> dead-letters
  * </pre>
@@ -31,13 +33,25 @@ import org.apache.kafka.streams.state.Stores;
 public final class AnalyzerTopology {
     private AnalyzerTopology() {}
 
-    /** Builds the topology; returns the raw layer-steps stream for further branches (plug-ins). */
     public static KStream<byte[], byte[]> build(StreamsBuilder builder, Topics topics, AnalyzerSettings settings,
                                                 AnalyzerMetrics metrics) {
+        return build(builder, topics, topics, settings, metrics);
+    }
+
+    /**
+     * Reads the input topics (runs, layer-steps, train-metrics) of {@code in} and writes the derived topics
+     * (neuron-alignment, layer-alignment, phases, dead-letters) of {@code out}: a replay reads a stored log and
+     * writes its results beside the live ones. Returns the raw layer-steps stream for further branches (plug-ins).
+     */
+    public static KStream<byte[], byte[]> build(StreamsBuilder builder, Topics in, Topics out, AnalyzerSettings settings,
+                                                AnalyzerMetrics metrics) {
+        Topics topics = in;
         builder.addStateStore(Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(StepAssembler.PENDING_STORE), Serdes.String(), AvroSerde.of(PendingStep.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(StepAssembler.LAYER_STORE), Serdes.String(), AvroSerde.of(LayerState.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(StepAssembler.DETECTOR_STORE), Serdes.String(), Serdes.ByteArray()));
 
         KStream<byte[], byte[]> layerSteps = raw(builder, topics.layerSteps().name());
         KStream<byte[], Routed> decoded = layerSteps
@@ -48,14 +62,17 @@ public final class AnalyzerTopology {
                 Named.as("key-by-layer"))
             .repartition(Repartitioned.with(Serdes.String(), AvroSerde.of(BlockAlignment.class)).withName("blocks"))
             .process(() -> new StepAssembler(settings, metrics), Named.as("assemble-steps"),
-                StepAssembler.PENDING_STORE, StepAssembler.LAYER_STORE);
+                StepAssembler.PENDING_STORE, StepAssembler.LAYER_STORE, StepAssembler.DETECTOR_STORE);
 
         assembled.filter((k, v) -> v instanceof Routed.Good g && g.value() instanceof NeuronAlignment, Named.as("neuron-outputs"))
             .mapValues(v -> (NeuronAlignment) ((Routed.Good) v).value())
-            .to(topics.neuronAlignment().name(), Produced.with(Serdes.String(), topics.neuronAlignment().valueSerde()));
+            .to(out.neuronAlignment().name(), Produced.with(Serdes.String(), out.neuronAlignment().valueSerde()));
         assembled.filter((k, v) -> v instanceof Routed.Good g && g.value() instanceof LayerAlignment, Named.as("layer-outputs"))
             .mapValues(v -> (LayerAlignment) ((Routed.Good) v).value())
-            .to(topics.layerAlignment().name(), Produced.with(Serdes.String(), topics.layerAlignment().valueSerde()));
+            .to(out.layerAlignment().name(), Produced.with(Serdes.String(), out.layerAlignment().valueSerde()));
+        assembled.filter((k, v) -> v instanceof Routed.Good g && g.value() instanceof PhaseEvent, Named.as("phase-outputs"))
+            .mapValues(v -> (PhaseEvent) ((Routed.Good) v).value())
+            .to(out.phases().name(), Produced.with(Serdes.String(), out.phases().valueSerde()));
 
         KStream<byte[], Routed> metricsRejects = raw(builder, topics.trainMetrics().name())
             .process(() -> new TrainMetricsProcessor(metrics), Named.as("train-metrics"));
@@ -68,7 +85,7 @@ public final class AnalyzerTopology {
         decoded.filter((k, v) -> v instanceof Routed.Dead, Named.as("invalid-layer-steps"))
             .merge(metricsRejects).merge(runsRejects).merge(assemblerRejects)
             .mapValues(v -> (DeadLetter) ((Routed.Dead) v).letter())
-            .to(topics.deadLetters().name(), Produced.with(Serdes.ByteArray(), topics.deadLetters().valueSerde()));
+            .to(out.deadLetters().name(), Produced.with(Serdes.ByteArray(), out.deadLetters().valueSerde()));
         return layerSteps;
     }
 

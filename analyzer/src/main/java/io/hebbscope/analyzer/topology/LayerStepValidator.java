@@ -1,6 +1,7 @@
 package io.hebbscope.analyzer.topology;
 
 import io.hebbscope.analyzer.alignment.RowSums;
+import io.hebbscope.analyzer.detect.UpdateSketch;
 import io.hebbscope.schema.BlockAlignment;
 import io.hebbscope.schema.EventCodec;
 import io.hebbscope.schema.Keys;
@@ -52,10 +53,13 @@ public final class LayerStepValidator {
         if (s.getWeights() != null) {
             values("weights", s.getWeights(), rows, cols);
         }
+        check(Double.isFinite(s.getWeightNorm()), "non_finite", "weight norm is " + s.getWeightNorm());
         double[] sums = RowSums.of(gradient, signal, hebbian, update, rows, cols);
+        double[] sketch = UpdateSketch.of(update, s.getRowOffset(), rows, cols);
         return new BlockAlignment(s.getRunId(), s.getLayer(), s.getLayerIndex(), s.getStep(), s.getPreviousStep(),
             s.getEpoch(), s.getBlockIndex(), s.getBlockCount(), s.getRowOffset(), s.getLayerRows(),
-            TensorCodec.encodeDoubles(sums, rows, RowSums.WIDTH), s.getTimestampMs());
+            TensorCodec.encodeDoubles(sums, rows, RowSums.WIDTH), s.getTimestampMs(),
+            TensorCodec.encodeDoubles(sketch, 1, UpdateSketch.SIZE), s.getWeightNorm());
     }
 
     private static float[] values(String name, Tensor t, int rows, int cols) {

@@ -6,6 +6,12 @@ import io.hebbscope.analyzer.alignment.LayerStepAlignment;
 import io.hebbscope.analyzer.alignment.Roles;
 import io.hebbscope.analyzer.alignment.RowSums;
 import io.hebbscope.analyzer.alignment.Spread;
+import io.hebbscope.analyzer.detect.Detection;
+import io.hebbscope.analyzer.detect.LayerDetectors;
+import io.hebbscope.analyzer.detect.OscillationDetector;
+import io.hebbscope.analyzer.detect.RoleTracker;
+import io.hebbscope.analyzer.detect.StationarityDetector;
+import io.hebbscope.analyzer.detect.UpdateSketch;
 import io.hebbscope.analyzer.metrics.AnalyzerMetrics;
 import io.hebbscope.schema.BlockAlignment;
 import io.hebbscope.schema.EventCodec;
@@ -13,6 +19,7 @@ import io.hebbscope.schema.LayerAlignment;
 import io.hebbscope.schema.LayerState;
 import io.hebbscope.schema.NeuronAlignment;
 import io.hebbscope.schema.PendingStep;
+import io.hebbscope.schema.PhaseEvent;
 import io.hebbscope.schema.Tensor;
 import io.hebbscope.schema.TensorCodec;
 import java.util.ArrayList;
@@ -32,13 +39,17 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class StepAssembler implements Processor<String, BlockAlignment, String, Routed> {
     static final String PENDING_STORE = "pending-steps";
     static final String LAYER_STORE = "layer-state";
+    /** Serialized {@link LayerDetectors} per run/layer, written once per emitted step. */
+    static final String DETECTOR_STORE = "detector-state";
     private static final int SIGNAL = 1;
+    private static final int UPDATE = 2;
 
     private final AnalyzerSettings settings;
     private final AnalyzerMetrics metrics;
     private ProcessorContext<String, Routed> context;
     private KeyValueStore<String, PendingStep> pending;
     private KeyValueStore<String, LayerState> layers;
+    private KeyValueStore<String, byte[]> detectors;
 
     StepAssembler(AnalyzerSettings settings, AnalyzerMetrics metrics) {
         this.settings = settings;
@@ -50,6 +61,7 @@ final class StepAssembler implements Processor<String, BlockAlignment, String, R
         this.context = context;
         this.pending = context.getStateStore(PENDING_STORE);
         this.layers = context.getStateStore(LAYER_STORE);
+        this.detectors = context.getStateStore(DETECTOR_STORE);
     }
 
     @Override
@@ -70,7 +82,9 @@ final class StepAssembler implements Processor<String, BlockAlignment, String, R
             step = new PendingStep(block.getStep(), block.getPreviousStep(), block.getEpoch(), block.getLayerIndex(),
                 block.getBlockCount(), new ArrayList<>(),
                 TensorCodec.encodeDoubles(new double[block.getLayerRows() * RowSums.WIDTH], block.getLayerRows(), RowSums.WIDTH),
-                block.getTimestampMs());
+                block.getTimestampMs(), block.getUpdateSketch() == null ? null
+                    : TensorCodec.encodeDoubles(new double[block.getBlockCount() * UpdateSketch.SIZE], block.getBlockCount(),
+                        UpdateSketch.SIZE), block.getWeightNorm());
         } else if (step.getBlockCount() != block.getBlockCount() || step.getPreviousStep() != block.getPreviousStep()
             || step.getSums().getRows() != block.getLayerRows()) {
             reject(record, "block " + block.getBlockIndex() + " of step " + block.getStep() + " says " + block.getBlockCount()
@@ -90,6 +104,15 @@ final class StepAssembler implements Processor<String, BlockAlignment, String, R
         received.add(block.getBlockIndex());
         step.setReceived(received);
         step.setSums(TensorCodec.encodeDoubles(sums, step.getSums().getRows(), RowSums.WIDTH));
+        if (step.getUpdateSketch() != null && block.getUpdateSketch() != null) {
+            // One row per block, summed in block order at emit: the result does not depend on arrival order.
+            double[] sketches = TensorCodec.decodeDoubles(step.getUpdateSketch());
+            double[] blockSketch = TensorCodec.decodeDoubles(block.getUpdateSketch());
+            System.arraycopy(blockSketch, 0, sketches, block.getBlockIndex() * UpdateSketch.SIZE, UpdateSketch.SIZE);
+            step.setUpdateSketch(TensorCodec.encodeDoubles(sketches, step.getBlockCount(), UpdateSketch.SIZE));
+        } else {
+            step.setUpdateSketch(null);
+        }
         step.setTimestampMs(Math.max(step.getTimestampMs(), block.getTimestampMs()));
         pending.put(stepKey, step);
         if (received.size() == step.getBlockCount()) {
@@ -170,6 +193,14 @@ final class StepAssembler implements Processor<String, BlockAlignment, String, R
         Spread spread = Spread.of(a.neuron[SIGNAL], a.defined[SIGNAL]);
         Roles roles = Roles.of(perSignal[SIGNAL], settings.roleThreshold());
         String key = io.hebbscope.schema.Keys.layer(runId, layer);
+        LayerDetectors detector = LayerDetectors.fromBytes(detectors.get(key), settings.detectors(), rows);
+        LayerDetectors.Output found = detector.step(new LayerDetectors.Input(step.getStep(), a.layer[SIGNAL], a.neuron,
+            a.defined, perSignal[UPDATE], settings.roleThreshold(), a.norms[UPDATE], sketch(step),
+            step.getWeightNorm()));
+        detectors.put(key, detector.toBytes());
+        RoleTracker.Stats updateRoles = found.roles();
+        OscillationDetector.Stats osc = found.oscillation();
+        StationarityDetector.Stats stat = found.stationarity();
         NeuronAlignment neurons = NeuronAlignment.newBuilder()
             .setRunId(runId).setLayer(layer).setLayerIndex(step.getLayerIndex()).setStep(step.getStep())
             .setEpoch(step.getEpoch())
@@ -188,11 +219,41 @@ final class StepAssembler implements Processor<String, BlockAlignment, String, R
             .setNeuronP90(spread == null ? null : spread.p90())
             .setHebbianNeurons(roles.hebbian()).setAntiHebbianNeurons(roles.antiHebbian())
             .setNeutralNeurons(roles.neutral()).setUndefinedNeurons(roles.undefined())
+            .setUpdateHebbianNeurons(updateRoles.hebbian()).setUpdateAntiHebbianNeurons(updateRoles.antiHebbian())
+            .setUpdateNeutralNeurons(updateRoles.neutral()).setAntiHebbianShare(updateRoles.antiHebbianShare())
+            .setMeanRoleRunLength(updateRoles.meanRunLength()).setPersistentRoleNeurons(updateRoles.persistent())
+            .setUpdateNeuronMean(found.updateNeuronMean())
+            .setOscillatingShare(osc == null ? null : osc.share()).setFlipRate(osc == null ? null : osc.flipRate())
+            .setOscillationPeriod(osc == null ? null : osc.period())
+            .setOscillationAmplitude(osc == null ? null : osc.amplitude())
+            .setMeanUpdateRatio(stat == null ? null : stat.meanUpdateRatio())
+            .setWeightNorm(step.getWeightNorm() >= 0 ? step.getWeightNorm() : null)
+            .setWeightNormChange(stat == null ? null : stat.weightNormChange())
             .build();
         long timestamp = context.currentSystemTimeMs();
         context.forward(new Record<>(key, new Routed.Good(key, neurons), timestamp));
         context.forward(new Record<>(key, new Routed.Good(key, layerAlignment), timestamp));
         metrics.layerStepAnalyzed(runId, layer, step.getStep(), step.getTimestampMs(), a, layerEwma, perSignal[SIGNAL], roles);
+        for (Detection d : found.detections()) {
+            PhaseEvent event = d.toEvent(runId, layer);
+            context.forward(new Record<>(key, new Routed.Good(key, event), timestamp));
+            metrics.phaseDetected(event);
+        }
+    }
+
+    /** The step's update sketch, its blocks' rows summed in block order; null when a block had none (an old log). */
+    private static double[] sketch(PendingStep step) {
+        if (step.getUpdateSketch() == null) {
+            return null;
+        }
+        double[] rows = TensorCodec.decodeDoubles(step.getUpdateSketch());
+        double[] sum = new double[UpdateSketch.SIZE];
+        for (int b = 0; b < step.getBlockCount(); b++) {
+            for (int k = 0; k < UpdateSketch.SIZE; k++) {
+                sum[k] += rows[b * UpdateSketch.SIZE + k];
+            }
+        }
+        return sum;
     }
 
     private void reject(Record<String, BlockAlignment> record, String reason) {

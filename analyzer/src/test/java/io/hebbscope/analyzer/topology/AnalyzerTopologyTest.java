@@ -10,6 +10,8 @@ import io.hebbscope.schema.EventCodec;
 import io.hebbscope.schema.LayerAlignment;
 import io.hebbscope.schema.LayerStep;
 import io.hebbscope.schema.NeuronAlignment;
+import io.hebbscope.schema.PhaseEvent;
+import io.hebbscope.schema.PhaseKind;
 import io.hebbscope.schema.StepMetrics;
 import io.hebbscope.schema.Tensor;
 import io.hebbscope.schema.TensorCodec;
@@ -47,6 +49,7 @@ class AnalyzerTopologyTest {
     private TestOutputTopic<String, NeuronAlignment> neurons;
     private TestOutputTopic<String, LayerAlignment> layers;
     private TestOutputTopic<byte[], DeadLetter> deadLetters;
+    private TestOutputTopic<String, PhaseEvent> phases;
 
     @TempDir
     Path stateDir;
@@ -69,6 +72,8 @@ class AnalyzerTopologyTest {
             topics.layerAlignment().valueSerde().deserializer());
         deadLetters = driver.createOutputTopic(topics.deadLetters().name(), Serdes.ByteArray().deserializer(),
             topics.deadLetters().valueSerde().deserializer());
+        phases = driver.createOutputTopic(topics.phases().name(), Serdes.String().deserializer(),
+            topics.phases().valueSerde().deserializer());
     }
 
     @AfterEach
@@ -242,6 +247,103 @@ class AnalyzerTopologyTest {
         assertThat(gauge("hebbscope_train_loss", "run", "run-5")).isEqualTo(0.75);
         assertThat(gauge("hebbscope_validation_loss", "run", "run-5")).isEqualTo(0.8);
         assertThat(gauge("hebbscope_weight_norm", "run", "run-5", "layer", "layer1")).isEqualTo(3.0);
+    }
+
+    /**
+     * A layer whose every neuron's signal and update alignment follow a bump: alignment 0.1, up to 0.9 around
+     * step 60, back to 0.1; then the update alignment alternates sign (oscillation). Each step is split into 2
+     * blocks; the second pass shuffles the blocks and must give exactly the same phase events.
+     */
+    @Test
+    void aBumpInTheLogBecomesPhaseEventsIdenticallyInAReplay() {
+        int rows = 8;
+        int cols = 6;
+        int steps = 260;
+        List<LayerStep> log = new ArrayList<>();
+        Random r = new Random(5);
+        for (int t = 0; t < steps; t++) {
+            double x = 0.1 + 0.8 * Math.exp(-0.5 * Math.pow((t - 60) / 15.0, 2));
+            double u = t < 150 ? x : (t % 2 == 0 ? 0.8 : -0.8);
+            float[] h = new float[rows * cols];
+            float[] g = new float[rows * cols];
+            float[] up = new float[rows * cols];
+            for (int i = 0; i < rows; i++) {
+                double[] hv = new double[cols];
+                double[] pv = new double[cols];
+                for (int c = 0; c < cols; c++) {
+                    hv[c] = r.nextGaussian();
+                    pv[c] = r.nextGaussian();
+                }
+                normalize(hv);
+                double dot = 0;
+                for (int c = 0; c < cols; c++) {
+                    dot += pv[c] * hv[c];
+                }
+                for (int c = 0; c < cols; c++) {
+                    pv[c] -= dot * hv[c];
+                }
+                normalize(pv);
+                for (int c = 0; c < cols; c++) {
+                    h[i * cols + c] = (float) hv[c];
+                    g[i * cols + c] = (float) -(x * hv[c] + Math.sqrt(1 - x * x) * pv[c]);
+                    up[i * cols + c] = (float) (0.01 * (u * hv[c] + Math.sqrt(1 - u * u) * pv[c]));
+                }
+            }
+            for (int b = 0; b < 2; b++) {
+                int from = b * rows / 2;
+                int to = from + rows / 2;
+                log.add(LayerStep.newBuilder().setRunId("run-6").setLayer("layer2").setLayerIndex(2).setStep(t)
+                    .setPreviousStep(t - 1).setEpoch(0).setBlockIndex(b).setBlockCount(2).setRowOffset(from)
+                    .setLayerRows(rows).setLayerCols(cols)
+                    .setGradient(TensorCodec.encode(java.util.Arrays.copyOfRange(g, from * cols, to * cols), rows / 2, cols))
+                    .setHebbian(TensorCodec.encode(java.util.Arrays.copyOfRange(h, from * cols, to * cols), rows / 2, cols))
+                    .setUpdate(TensorCodec.encode(java.util.Arrays.copyOfRange(up, from * cols, to * cols), rows / 2, cols))
+                    .setTimestampMs(t).setWeightNorm(3.0).build());
+            }
+        }
+        log.forEach(this::send);
+        List<PhaseEvent> live = phases.readValuesToList();
+        List<LayerAlignment> layerOut = layers.readValuesToList();
+        assertThat(live).extracting(PhaseEvent::getKind).contains(PhaseKind.BUMP_START, PhaseKind.BUMP_PEAK,
+            PhaseKind.BUMP_END, PhaseKind.OSCILLATION);
+        PhaseEvent peak = live.stream().filter(e -> e.getKind() == PhaseKind.BUMP_PEAK).findFirst().orElseThrow();
+        assertThat(peak.getStep()).isBetween(55L, 65L);
+        assertThat(peak.getDecidedAtStep()).isGreaterThan(peak.getStep()).isLessThan(100L);
+        assertThat(peak.getValues().get("peak")).isCloseTo(0.9, within(0.05));
+        PhaseEvent osc = live.stream().filter(e -> e.getKind() == PhaseKind.OSCILLATION).findFirst().orElseThrow();
+        assertThat(osc.getValues().get("share")).isEqualTo(1.0);
+        assertThat(osc.getValues().get("period")).isCloseTo(2.0, within(0.1));
+        LayerAlignment lastLayer = layerOut.get(layerOut.size() - 1);
+        assertThat(lastLayer.getOscillatingShare()).isEqualTo(1.0);
+        assertThat(lastLayer.getWeightNorm()).isEqualTo(3.0);
+        assertThat(lastLayer.getMeanUpdateRatio()).isNotNull();
+        assertThat(lastLayer.getUpdateHebbianNeurons() + lastLayer.getUpdateAntiHebbianNeurons()
+            + lastLayer.getUpdateNeutralNeurons()).isEqualTo(rows);
+        assertThat(gauge("hebbscope_phase_last_step", "run", "run-6", "layer", "layer2", "kind", "bump_peak"))
+            .isEqualTo(peak.getStep());
+
+        stop();
+        start();
+        List<LayerStep> shuffled = new ArrayList<>(log);
+        // swap the two blocks of every step, and duplicate a few
+        for (int i = 0; i + 1 < shuffled.size(); i += 2) {
+            Collections.swap(shuffled, i, i + 1);
+        }
+        shuffled.add(40, log.get(10));
+        shuffled.forEach(this::send);
+        assertThat(phases.readValuesToList()).isEqualTo(live);
+        assertThat(layers.readValuesToList()).isEqualTo(layerOut);
+    }
+
+    private static void normalize(double[] v) {
+        double n = 0;
+        for (double x : v) {
+            n += x * x;
+        }
+        n = Math.sqrt(n);
+        for (int i = 0; i < v.length; i++) {
+            v[i] /= n;
+        }
     }
 
     private static float[] negate(float[] x) {

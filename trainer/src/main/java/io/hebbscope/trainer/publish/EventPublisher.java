@@ -128,6 +128,8 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
         int per = policy.rowsPerBlock(rows, cols);
         int blocks = (rows + per - 1) / per;
         long previous = previousStep.getOrDefault(layer.name(), -1L);
+        double[] norms = step.weightNorms();
+        double weightNorm = norms != null && layer.index() < norms.length ? norms[layer.index()] : -1.0;
         for (int b = 0; b < blocks; b++) {
             int from = b * per;
             int n = Math.min(rows, from + per) - from;
@@ -138,7 +140,7 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
                 .setGradient(block(gradient, from, n, cols)).setSignal(signal == null ? null : block(signal, from, n, cols))
                 .setHebbian(block(hebbian, from, n, cols)).setUpdate(block(update, from, n, cols))
                 .setWeights(weights == null ? null : block(weights, from, n, cols))
-                .setTimestampMs(now).build();
+                .setTimestampMs(now).setWeightNorm(weightNorm).build();
             send(topics.layerSteps().name(), Keys.layerBlock(run.runId(), layer.name(), b), codec.encode(event));
         }
         previousStep.put(layer.name(), step.step());
