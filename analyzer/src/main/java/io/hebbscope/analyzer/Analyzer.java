@@ -34,10 +34,23 @@ public final class Analyzer implements AutoCloseable {
      * @param applicationId  the Kafka Streams application id (a replay uses a new one)
      * @param metricsHost    interface the metrics endpoint binds to (127.0.0.1 by default)
      * @param metricsPort    its port; 0 picks a free one; negative disables the endpoint
+     * @param finishedRunRetention how long a finished run's metric series stay after their last update
      */
     public record Options(Properties clientProps, Topics topics, String applicationId, Path stateDir,
                           AnalyzerSettings settings, String metricsHost, int metricsPort, int partitions,
-                          short replication) {}
+                          short replication, Duration finishedRunRetention) {
+        /** Options with the default retention of finished runs' series (10 min). */
+        public Options(Properties clientProps, Topics topics, String applicationId, Path stateDir,
+                       AnalyzerSettings settings, String metricsHost, int metricsPort, int partitions, short replication) {
+            this(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions, replication,
+                AnalyzerMetrics.DEFAULT_FINISHED_RUN_RETENTION);
+        }
+
+        public Options withFinishedRunRetention(Duration retention) {
+            return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
+                replication, retention);
+        }
+    }
 
     private final KafkaStreams streams;
     private final HTTPServer server;
@@ -48,7 +61,10 @@ public final class Analyzer implements AutoCloseable {
     private Analyzer(Options options) {
         TopicSetup.ensureTopics(options.clientProps(), options.topics(), options.partitions(), options.replication());
         PrometheusRegistry registry = new PrometheusRegistry();
-        metrics = new AnalyzerMetrics(registry, options.settings().maxNeuronSeriesWidth());
+        metrics = new AnalyzerMetrics(registry, options.settings().maxNeuronSeriesWidth(), options.finishedRunRetention(),
+            System::currentTimeMillis);
+        metrics.inputTopics(options.topics().layerSteps().name(), options.topics().trainMetrics().name(),
+            options.topics().runs().name());
         StreamsBuilder builder = new StreamsBuilder();
         AnalyzerTopology.build(builder, options.topics(), options.settings(), metrics);
         streams = new KafkaStreams(builder.build(), streamsProps(options));
@@ -67,6 +83,7 @@ public final class Analyzer implements AutoCloseable {
                 .hostname(options.metricsHost()).port(options.metricsPort()).registry(registry).buildAndStart();
         } catch (IOException e) {
             streams.close();
+            metrics.close();
             throw new UncheckedIOException("cannot serve metrics on " + options.metricsHost() + ":" + options.metricsPort()
                 + ": " + e.getMessage(), e);
         }
@@ -123,5 +140,6 @@ public final class Analyzer implements AutoCloseable {
         if (server != null) {
             server.close();
         }
+        metrics.close();
     }
 }

@@ -25,10 +25,22 @@ final class AnalysisOptions {
         description = "Per-neuron metrics only for layers up to this width (default: ${DEFAULT-VALUE}).")
     int maxNeuronSeries;
 
+    @Option(names = "--expire-runs-after", defaultValue = "600", paramLabel = "SECONDS",
+        description = "Remove a finished run's metric series this long after their last update (default: ${DEFAULT-VALUE}).")
+    long expireRunsAfter;
+
     @Option(names = "--partitions", defaultValue = "4", description = "Partitions of created topics (default: ${DEFAULT-VALUE}).")
     int partitions;
 
+    /** How long finished runs' series stay; validated by {@link #settings}. */
+    java.time.Duration finishedRunRetention() {
+        return java.time.Duration.ofSeconds(expireRunsAfter);
+    }
+
     AnalyzerSettings settings(CommandLine cmd) {
+        if (expireRunsAfter < 0) {
+            throw new CommandLine.ParameterException(cmd, "--expire-runs-after must be >= 0 seconds, got " + expireRunsAfter);
+        }
         if (metricsPort < -1 || metricsPort > 65535) {
             throw new CommandLine.ParameterException(cmd, "--metrics-port must be -1..65535, got " + metricsPort);
         }
