@@ -44,7 +44,8 @@ final class AnalyzeCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
         try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, applicationId, stateDir, settings,
-            analysis.metricsHost, analysis.metricsPort, analysis.partitions, replication).withFinishedRunRetention(analysis.finishedRunRetention()))) {
+            analysis.metricsHost, analysis.metricsPort, analysis.partitions, replication)
+            .withFinishedRunRetention(analysis.finishedRunRetention()))) {
             // On Ctrl-C the JVM exits once the hooks return: the hook waits for the analyzer to commit and close.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stop.countDown();

@@ -79,7 +79,8 @@ final class DemoCommand implements Callable<Integer> {
                 client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
                 Topics topics = Topics.withDefaultPrefix();
                 try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, "hebbscope-analyzer",
-                    work.resolve("streams"), settings, analysis.metricsHost, analysis.metricsPort, analysis.partitions, (short) 1).withFinishedRunRetention(analysis.finishedRunRetention()))) {
+                    work.resolve("streams"), settings, analysis.metricsHost, analysis.metricsPort, analysis.partitions, (short) 1)
+                    .withFinishedRunRetention(analysis.finishedRunRetention()))) {
                     analyzer.awaitRunning(Duration.ofSeconds(60));
                     if (analyzer.metricsPort() > 0) {
                         out.printf("analyzer running; Prometheus metrics at http://%s:%d/metrics%n", analysis.metricsHost,
