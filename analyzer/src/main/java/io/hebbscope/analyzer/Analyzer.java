@@ -1,6 +1,9 @@
 package io.hebbscope.analyzer;
 
 import io.hebbscope.analyzer.metrics.AnalyzerMetrics;
+import io.hebbscope.analyzer.plugin.AnalyzerPlugin;
+import io.hebbscope.analyzer.plugin.PluginTopology;
+import io.hebbscope.analyzer.plugin.RunCatalog;
 import io.hebbscope.analyzer.topology.AnalyzerTopology;
 import io.hebbscope.schema.TopicSetup;
 import io.hebbscope.schema.Topics;
@@ -10,14 +13,17 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,8 +63,9 @@ public final class Analyzer implements AutoCloseable {
     private final AnalyzerMetrics metrics;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final CountDownLatch running = new CountDownLatch(1);
+    private final RunCatalog runCatalog;
 
-    private Analyzer(Options options) {
+    private Analyzer(Options options, List<AnalyzerPlugin> plugins) {
         TopicSetup.ensureTopics(options.clientProps(), options.topics(), options.partitions(), options.replication());
         PrometheusRegistry registry = new PrometheusRegistry();
         metrics = new AnalyzerMetrics(registry, options.settings().maxNeuronSeriesWidth(), options.finishedRunRetention(),
@@ -66,7 +73,16 @@ public final class Analyzer implements AutoCloseable {
         metrics.inputTopics(options.topics().layerSteps().name(), options.topics().trainMetrics().name(),
             options.topics().runs().name());
         StreamsBuilder builder = new StreamsBuilder();
-        AnalyzerTopology.build(builder, options.topics(), options.settings(), metrics);
+        KStream<byte[], byte[]> layerSteps = AnalyzerTopology.build(builder, options.topics(), options.settings(), metrics);
+        if (!plugins.isEmpty()) {
+            TopicSetup.ensureTopics(options.clientProps(), plugins.stream()
+                .map(p -> options.topics().pluginResults(p.id()).name()).toList(), options.partitions(), options.replication());
+            runCatalog = new RunCatalog(options.clientProps(), options.topics().runs().name());
+            PluginTopology.build(builder, layerSteps, options.topics(), plugins, runCatalog, registry,
+                options.settings().maxWaitingSteps());
+        } else {
+            runCatalog = null;
+        }
         streams = new KafkaStreams(builder.build(), streamsProps(options));
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("analyzer stopped on an unexpected error", e);
@@ -84,6 +100,9 @@ public final class Analyzer implements AutoCloseable {
         } catch (IOException e) {
             streams.close();
             metrics.close();
+            if (runCatalog != null) {
+                runCatalog.close();
+            }
             throw new UncheckedIOException("cannot serve metrics on " + options.metricsHost() + ":" + options.metricsPort()
                 + ": " + e.getMessage(), e);
         }
@@ -92,7 +111,12 @@ public final class Analyzer implements AutoCloseable {
 
     /** Creates missing topics, starts the streams application and the metrics endpoint. */
     public static Analyzer start(Options options) {
-        return new Analyzer(options);
+        return new Analyzer(options, List.of());
+    }
+
+    /** The same with plug-in analyzers (see {@link io.hebbscope.analyzer.plugin.Plugins} to discover them). */
+    public static Analyzer start(Options options, List<AnalyzerPlugin> plugins) {
+        return new Analyzer(options, plugins);
     }
 
     static Properties streamsProps(Options options) {
@@ -105,6 +129,9 @@ public final class Analyzer implements AutoCloseable {
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) options.replication());
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), TopicSetup.MAX_MESSAGE_BYTES);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        // LayerStep records are up to ~0.5 MB: the default 1 MB per-partition fetch would return a handful at a time.
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), TopicSetup.MAX_MESSAGE_BYTES);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), 4 * TopicSetup.MAX_MESSAGE_BYTES);
         return p;
     }
 
@@ -141,5 +168,8 @@ public final class Analyzer implements AutoCloseable {
             server.close();
         }
         metrics.close();
+        if (runCatalog != null) {
+            runCatalog.close();
+        }
     }
 }

@@ -1,11 +1,23 @@
 package io.hebbscope.cli;
 
 import io.hebbscope.analyzer.AnalyzerSettings;
+import io.hebbscope.analyzer.plugin.AnalyzerPlugin;
+import io.hebbscope.analyzer.plugin.Plugins;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** Options of the analyzer and its metrics endpoint. */
 final class AnalysisOptions {
+    @Option(names = "--plugins", split = ",", paramLabel = "ID", defaultValue = "all",
+        description = "Plug-in analyzers to run: ids, 'all' (every installed one: stationarity, gradient-alignment, ...) or 'none' (default: ${DEFAULT-VALUE}).")
+    List<String> plugins;
+
+    @Option(names = "--plugin-dir", paramLabel = "DIR", description = "Also load plug-in jars from this directory.")
+    Path pluginDir;
+
     @Option(names = "--metrics-host", defaultValue = "127.0.0.1",
         description = "Interface of the Prometheus endpoint (default: ${DEFAULT-VALUE}; 0.0.0.0 to expose it).")
     String metricsHost;
@@ -35,6 +47,23 @@ final class AnalysisOptions {
     /** How long finished runs' series stay; validated by {@link #settings}. */
     java.time.Duration finishedRunRetention() {
         return java.time.Duration.ofSeconds(expireRunsAfter);
+    }
+
+    /** The selected plug-ins, discovered on the classpath and in --plugin-dir. */
+    List<AnalyzerPlugin> plugins(CommandLine cmd) {
+        ClassLoader loader = AnalysisOptions.class.getClassLoader();
+        if (pluginDir != null) {
+            try {
+                loader = Plugins.withJarsIn(pluginDir, loader);
+            } catch (IOException e) {
+                throw new CommandLine.ParameterException(cmd, "--plugin-dir: " + e.getMessage());
+            }
+        }
+        try {
+            return Plugins.select(Plugins.discover(loader), plugins);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, e.getMessage());
+        }
     }
 
     AnalyzerSettings settings(CommandLine cmd) {

@@ -39,13 +39,14 @@ final class AnalyzeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         CommandLine cmd = spec.commandLine();
         var settings = analysis.settings(cmd);
+        var plugins = analysis.plugins(cmd);
         var topics = kafka.topics(cmd);
         var client = kafka.connect(cmd);
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
         try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, applicationId, stateDir, settings,
             analysis.metricsHost, analysis.metricsPort, analysis.partitions, replication)
-            .withFinishedRunRetention(analysis.finishedRunRetention()))) {
+            .withFinishedRunRetention(analysis.finishedRunRetention()), plugins)) {
             // On Ctrl-C the JVM exits once the hooks return: the hook waits for the analyzer to commit and close.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stop.countDown();
@@ -58,6 +59,9 @@ final class AnalyzeCommand implements Callable<Integer> {
             analyzer.awaitRunning(Duration.ofSeconds(120));
             cmd.getOut().printf("analyzer %s running on %s%s; Ctrl-C to stop%n", applicationId, kafka.bootstrapServers,
                 analyzer.metricsPort() > 0 ? ", metrics at http://" + analysis.metricsHost + ":" + analyzer.metricsPort() + "/metrics" : "");
+            if (!plugins.isEmpty()) {
+                cmd.getOut().println("plug-ins: " + plugins.stream().map(p -> p.id()).toList());
+            }
             while (!stop.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
                 if (analyzer.failure() != null) {
                     throw new IllegalStateException("the analyzer failed", analyzer.failure());

@@ -51,6 +51,8 @@ final class DemoCommand implements Callable<Integer> {
                 return switch (o.longestName()) {
                     case "--epochs" -> "10";
                     case "--learning-rate" -> "0.1";
+                    // plug-ins re-assemble the full tensors, doubling the analyzer's work: opt-in for the demo
+                    case "--plugins" -> "none";
                     default -> null;
                 };
             }
@@ -65,6 +67,7 @@ final class DemoCommand implements Callable<Integer> {
         var config = training.config(cmd);
         var policy = training.policy(cmd);
         var settings = analysis.settings(cmd);
+        var plugins = analysis.plugins(cmd);
         Path work = Files.createTempDirectory("hebbscope-demo");
         try {
             EmbeddedKafkaBroker.Builder brokerBuilder = EmbeddedKafkaBroker.builder();
@@ -80,8 +83,11 @@ final class DemoCommand implements Callable<Integer> {
                 Topics topics = Topics.withDefaultPrefix();
                 try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, "hebbscope-analyzer",
                     work.resolve("streams"), settings, analysis.metricsHost, analysis.metricsPort, analysis.partitions, (short) 1)
-                    .withFinishedRunRetention(analysis.finishedRunRetention()))) {
+                    .withFinishedRunRetention(analysis.finishedRunRetention()), plugins)) {
                     analyzer.awaitRunning(Duration.ofSeconds(60));
+                    if (!plugins.isEmpty()) {
+                        out.println("plug-ins: " + plugins.stream().map(p -> p.id()).toList());
+                    }
                     if (analyzer.metricsPort() > 0) {
                         out.printf("analyzer running; Prometheus metrics at http://%s:%d/metrics%n", analysis.metricsHost,
                             analyzer.metricsPort());

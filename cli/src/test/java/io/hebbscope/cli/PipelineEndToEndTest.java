@@ -15,7 +15,6 @@ import io.hebbscope.schema.NeuronAlignment;
 import io.hebbscope.schema.RunFinished;
 import io.hebbscope.schema.RunStarted;
 import io.hebbscope.schema.TensorCodec;
-import io.hebbscope.schema.Topic;
 import io.hebbscope.schema.Topics;
 import io.hebbscope.trainer.RunSummary;
 import io.hebbscope.trainer.Trainer;
@@ -36,12 +35,8 @@ import java.util.Properties;
 import java.util.TreeMap;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -89,7 +84,7 @@ class PipelineEndToEndTest {
             long steps = summary.steps();
             assertThat(steps).isEqualTo(12);
 
-            List<LayerStep> events = readAll(topics.layerSteps(), false);
+            List<LayerStep> events = TopicReader.readAll(client, topics.layerSteps());
             // Garbage on the input topic: dead-lettered, the analyzer keeps running.
             try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(client, new StringSerializer(), new ByteArraySerializer())) {
                 p.send(new ProducerRecord<>(topics.layerSteps().name(), "junk", new byte[] {9, 9, 9})).get();
@@ -98,15 +93,15 @@ class PipelineEndToEndTest {
             List<LayerAlignment> layers = new ArrayList<>();
             await().atMost(Duration.ofSeconds(90)).until(() -> {
                 layers.clear();
-                layers.addAll(readAll(topics.layerAlignment(), true));
+                layers.addAll(TopicReader.readAll(client, topics.layerAlignment()));
                 return layers.size() >= 3 * steps;
             });
             assertThat(layers).hasSize((int) (3 * steps));
-            List<NeuronAlignment> neurons = readAll(topics.neuronAlignment(), true);
+            List<NeuronAlignment> neurons = TopicReader.readAll(client, topics.neuronAlignment());
             List<DeadLetter> dead = new ArrayList<>();
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 dead.clear();
-                dead.addAll(readAll(topics.deadLetters(), true));
+                dead.addAll(TopicReader.readAll(client, topics.deadLetters()));
                 return !dead.isEmpty();
             });
             assertThat(dead).singleElement().satisfies(d -> assertThat(d.getReason()).startsWith("decode:"));
@@ -150,7 +145,7 @@ class PipelineEndToEndTest {
             }
 
             // The run's metadata and end are on the runs topic.
-            List<SpecificRecord> runs = readAll(topics.runs(), false);
+            List<SpecificRecord> runs = TopicReader.readAll(client, topics.runs());
             assertThat(runs).hasSize(2);
             assertThat(runs.get(0)).isInstanceOfSatisfying(RunStarted.class, r -> {
                 assertThat(r.getLayers()).hasSize(3);
@@ -215,25 +210,4 @@ class PipelineEndToEndTest {
         return xx == 0 || hh == 0 ? 0 : sign * dot / Math.sqrt(xx * hh);
     }
 
-    /** Everything currently in a topic, from the beginning. */
-    static <K, V> List<V> readAll(Topic<K, V> topic, boolean committedOnly) {
-        Properties p = new Properties();
-        p.putAll(client);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, committedOnly ? "read_committed" : "read_uncommitted");
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
-        List<V> out = new ArrayList<>();
-        try (KafkaConsumer<K, V> c = new KafkaConsumer<>(p, topic.keySerde().deserializer(), topic.valueSerde().deserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic.name()).stream()
-                .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<K, V> r : c.poll(Duration.ofMillis(500))) {
-                    out.add(r.value());
-                }
-            }
-        }
-        return out;
-    }
 }

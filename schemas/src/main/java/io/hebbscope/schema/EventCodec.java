@@ -25,7 +25,7 @@ public final class EventCodec {
     public static final List<Class<? extends SpecificRecord>> EVENT_TYPES = List.of(
         RunStarted.class, RunFinished.class, StepMetrics.class, LayerStep.class,
         NeuronAlignment.class, LayerAlignment.class, PhaseEvent.class, DeadLetter.class,
-        BlockAlignment.class, PendingStep.class, LayerState.class);
+        BlockAlignment.class, PendingStep.class, LayerState.class, PluginResult.class, PluginLayerState.class);
 
     /** Older schema versions, as resources under io/hebbscope/schema/history. */
     static final List<String> HISTORY = List.of("StepMetrics-v1.avsc");

@@ -61,6 +61,31 @@ public final class TopicSetup {
         }
     }
 
+    /** Creates further topics (plug-in outputs) when missing, with the same partitioning as the per-layer topics. */
+    public static void ensureTopics(Properties clientProps, List<String> names, int partitions, short replication) {
+        try (Admin admin = Admin.create(clientProps)) {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (String name : names) {
+                add(missing, existing, name, partitions, replication, Map.of());
+            }
+            if (!missing.isEmpty()) {
+                try {
+                    admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot create topics " + names + ": " + (e.getCause() == null ? e : e.getCause()), e);
+        }
+    }
+
     private static void add(List<NewTopic> missing, Set<String> existing, String name, int partitions, short replication,
                             Map<String, String> configs) {
         if (!existing.contains(name)) {

@@ -58,6 +58,11 @@ public final class Topics {
         return new Topic<>(prefix + ".dead-letters", Serdes.ByteArray(), AvroSerde.of(DeadLetter.class));
     }
 
+    /** The output topic of a plug-in analyzer. */
+    public Topic<String, PluginResult> pluginResults(String pluginId) {
+        return new Topic<>(prefix + ".plugin." + pluginId, Serdes.String(), AvroSerde.of(PluginResult.class));
+    }
+
     /** Every topic hebbscope creates, with the names only (partitions are the deployer's choice). */
     public List<String> allNames() {
         return List.of(runs().name(), layerSteps().name(), trainMetrics().name(), neuronAlignment().name(),

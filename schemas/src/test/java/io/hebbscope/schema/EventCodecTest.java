@@ -53,6 +53,8 @@ class EventCodecTest {
         all.add(new BlockAlignment("r1", "layer1", 1, 3L, 2L, 0, 0, 1, 0, 2, TensorCodec.encodeDoubles(new double[14], 2, 7), 5L));
         all.add(new PendingStep(3L, 2L, 0, 1, 2, List.of(0), TensorCodec.encodeDoubles(new double[14], 2, 7), 5L));
         all.add(new LayerState(2L, 3L, List.of(5L), null, java.util.Arrays.asList(0.1, null, 0.3)));
+        all.add(new PluginResult("p", "r1", "layer1", 3L, 0, Map.of("x", 1.0)));
+        all.add(new PluginLayerState(2L, 3L, List.of(5L), List.of(4L), null, -1L));
         return all;
     }
 

@@ -31,13 +31,16 @@ import org.apache.kafka.streams.state.Stores;
 public final class AnalyzerTopology {
     private AnalyzerTopology() {}
 
-    public static void build(StreamsBuilder builder, Topics topics, AnalyzerSettings settings, AnalyzerMetrics metrics) {
+    /** Builds the topology; returns the raw layer-steps stream for further branches (plug-ins). */
+    public static KStream<byte[], byte[]> build(StreamsBuilder builder, Topics topics, AnalyzerSettings settings,
+                                                AnalyzerMetrics metrics) {
         builder.addStateStore(Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(StepAssembler.PENDING_STORE), Serdes.String(), AvroSerde.of(PendingStep.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(StepAssembler.LAYER_STORE), Serdes.String(), AvroSerde.of(LayerState.class)));
 
-        KStream<byte[], Routed> decoded = raw(builder, topics.layerSteps().name())
+        KStream<byte[], byte[]> layerSteps = raw(builder, topics.layerSteps().name());
+        KStream<byte[], Routed> decoded = layerSteps
             .process(() -> new LayerStepDecoder(metrics), Named.as("decode-layer-steps"));
         KStream<String, Routed> assembled = decoded
             .filter((k, v) -> v instanceof Routed.Good, Named.as("valid-layer-steps"))
@@ -66,6 +69,7 @@ public final class AnalyzerTopology {
             .merge(metricsRejects).merge(runsRejects).merge(assemblerRejects)
             .mapValues(v -> (DeadLetter) ((Routed.Dead) v).letter())
             .to(topics.deadLetters().name(), Produced.with(Serdes.ByteArray(), topics.deadLetters().valueSerde()));
+        return layerSteps;
     }
 
     private static KStream<byte[], byte[]> raw(StreamsBuilder builder, String topic) {

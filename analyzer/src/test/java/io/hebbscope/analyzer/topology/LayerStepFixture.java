@@ -8,18 +8,18 @@ import java.util.List;
 import java.util.Random;
 
 /** Random full layer terms for a chain of steps, split into LayerStep blocks as a trainer would publish them. */
-final class LayerStepFixture {
-    final String runId;
+public final class LayerStepFixture {
+    public final String runId;
     final String layer;
-    final int rows;
-    final int cols;
+    public final int rows;
+    public final int cols;
     final int blocks;
     final boolean withSignal;
     /** terms.get(stepIndex)[t]: t = 0 gradient, 1 signal, 2 hebbian, 3 update; full rows x cols. */
-    final List<float[][]> terms = new ArrayList<>();
-    final long[] steps;
+    public final List<float[][]> terms = new ArrayList<>();
+    public final long[] steps;
 
-    LayerStepFixture(String runId, String layer, int rows, int cols, int blocks, boolean withSignal, long[] steps, long seed) {
+    public LayerStepFixture(String runId, String layer, int rows, int cols, int blocks, boolean withSignal, long[] steps, long seed) {
         this.runId = runId;
         this.layer = layer;
         this.rows = rows;
@@ -46,7 +46,7 @@ final class LayerStepFixture {
     }
 
     /** The block records of step index s, in block order. */
-    List<LayerStep> blocksOf(int s) {
+    public List<LayerStep> blocksOf(int s) {
         List<LayerStep> out = new ArrayList<>();
         int per = rowsPerBlock();
         int blockCount = (rows + per - 1) / per;

@@ -1,0 +1,67 @@
+package io.hebbscope.analyzer.plugin;
+
+import io.hebbscope.analyzer.topology.LayerStepValidator;
+import io.hebbscope.schema.AvroSerde;
+import io.hebbscope.schema.EventCodec;
+import io.hebbscope.schema.Keys;
+import io.hebbscope.schema.LayerStep;
+import io.hebbscope.schema.PluginLayerState;
+import io.hebbscope.schema.PluginResult;
+import io.hebbscope.schema.Topics;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The plug-in branch of the analyzer: valid LayerSteps (invalid ones are dead-lettered by the main branch),
+ * keyed by run/layer, assembled into full steps and handed to every plug-in; results go to each plug-in's topic.
+ * Only built when plug-ins are installed: it repartitions the full tensors, doubling the traffic of the log.
+ */
+public final class PluginTopology {
+    private PluginTopology() {}
+
+    public static void build(StreamsBuilder builder, KStream<byte[], byte[]> rawLayerSteps, Topics topics,
+                             List<AnalyzerPlugin> plugins, RunCatalog runs, PrometheusRegistry registry, int maxWaiting) {
+        if (plugins.isEmpty()) {
+            return;
+        }
+        Counter failures = Counter.builder().name("hebbscope_plugin_failures_total")
+            .help("Layer steps on which a plug-in threw (it is skipped for that step)").labelNames("plugin").register(registry);
+        Counter duplicates = Counter.builder().name("hebbscope_plugin_duplicate_blocks_total")
+            .help("LayerStep blocks the plug-in branch saw again and ignored").labelNames("branch").register(registry);
+        for (AnalyzerPlugin plugin : plugins) {
+            plugin.init(new PluginContext(registry));
+        }
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PluginRunner.BLOCK_STORE),
+            Serdes.String(), AvroSerde.of(LayerStep.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PluginRunner.STATE_STORE),
+            Serdes.String(), AvroSerde.of(PluginLayerState.class)));
+        rawLayerSteps
+            .mapValues(PluginTopology::validOrNull, Named.as("plugin-decode"))
+            .filter((k, v) -> v != null, Named.as("plugin-valid"))
+            .map((k, v) -> KeyValue.pair(Keys.layer(v.getRunId(), v.getLayer()), v), Named.as("plugin-key-by-layer"))
+            .repartition(Repartitioned.with(Serdes.String(), AvroSerde.of(LayerStep.class)).withName("plugin-steps"))
+            .process(() -> new PluginRunner(plugins, runs, failures, duplicates, maxWaiting), Named.as("plugins"),
+                PluginRunner.BLOCK_STORE, PluginRunner.STATE_STORE)
+            .to((key, result, ctx) -> topics.pluginResults(result.getPlugin()).name(),
+                Produced.with(Serdes.String(), AvroSerde.of(PluginResult.class)));
+    }
+
+    private static LayerStep validOrNull(byte[] value) {
+        try {
+            LayerStep step = EventCodec.get().decode(value, LayerStep.class);
+            LayerStepValidator.reduce(step);
+            return step;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+}

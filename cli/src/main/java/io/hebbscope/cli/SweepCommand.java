@@ -1,0 +1,212 @@
+package io.hebbscope.cli;
+
+import io.hebbscope.analyzer.Analyzer;
+import io.hebbscope.broker.EmbeddedKafkaBroker;
+import io.hebbscope.broker.KafkaReachability;
+import io.hebbscope.cli.sweep.LastEpochCollector;
+import io.hebbscope.cli.sweep.RunOutcome;
+import io.hebbscope.cli.sweep.SweepConfigs;
+import io.hebbscope.cli.sweep.SweepGrid;
+import io.hebbscope.cli.sweep.SweepPoint;
+import io.hebbscope.cli.sweep.SweepReport;
+import io.hebbscope.cli.sweep.SweepTable;
+import io.hebbscope.schema.TopicSetup;
+import io.hebbscope.schema.Topics;
+import io.hebbscope.trainer.Trainer;
+import io.hebbscope.trainer.TrainerConfig;
+import io.hebbscope.trainer.publish.EventPublisher;
+import io.hebbscope.trainer.publish.PublishPolicy;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.CommonClientConfigs;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * A grid of runs, trained in parallel threads into the same topics, analyzed by one analyzer; the results table
+ * comes from the analyzer's output topics, the code path of live monitoring.
+ */
+@Command(name = "sweep", mixinStandardHelpOptions = true, defaultValueProvider = SweepCommand.Defaults.class,
+    description = "Train a grid of runs (model x rule x γ x σ x learning rate x seed), analyze them, and write a results "
+        + "table (CSV, Markdown) with a summary in the layout of the paper's Table 1.")
+final class SweepCommand implements Callable<Integer> {
+    @CommandLine.Mixin
+    TrainingOptions training;
+
+    @CommandLine.Mixin
+    AnalysisOptions analysis;
+
+    @Option(names = "--models", split = ",", defaultValue = "mlp", description = "Models (default: ${DEFAULT-VALUE}).")
+    List<String> models;
+
+    @Option(names = "--rules", split = ",", defaultValue = "sgd", description = "Update rules (default: ${DEFAULT-VALUE}).")
+    List<String> rules;
+
+    @Option(names = "--gammas", split = ",", defaultValue = "0,5e-5,5e-4,5e-3", description = "Weight decays γ (default: ${DEFAULT-VALUE}).")
+    List<Double> gammas;
+
+    @Option(names = "--sigmas", split = ",", defaultValue = "0", description = "Weight-noise σ values (default: ${DEFAULT-VALUE}).")
+    List<Double> sigmas;
+
+    @Option(names = "--learning-rates", split = ",", defaultValue = "0.01", description = "Learning rates (default: ${DEFAULT-VALUE}).")
+    List<Double> learningRates;
+
+    @Option(names = "--seeds", split = ",", defaultValue = "1,2,3", description = "Seeds (default: ${DEFAULT-VALUE}).")
+    List<Long> seeds;
+
+    @Option(names = "--parallel", defaultValue = "2", description = "Runs trained at once (default: ${DEFAULT-VALUE}).")
+    int parallel;
+
+    @Option(names = "--out", defaultValue = "sweep-results", paramLabel = "DIR",
+        description = "Where results.csv, runs.md and summary.md go (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--layer", defaultValue = "layer1",
+        description = "Layer of the Table 1 summary (default: ${DEFAULT-VALUE}, the paper's second linear layer).")
+    String layer;
+
+    @Option(names = "--sweep-id", paramLabel = "ID", description = "Prefix of the run ids (default: sweep-<time>).")
+    String sweepId;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+        description = "Use this Kafka cluster instead of starting one in-process.")
+    String bootstrapServers;
+
+    @Option(names = "--analysis-timeout", defaultValue = "1800", paramLabel = "SECONDS",
+        description = "How long to wait for the analyzer after training (default: ${DEFAULT-VALUE}).")
+    int analysisTimeout;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Sweeps are many runs: no plug-ins unless asked. */
+    static final class Defaults implements CommandLine.IDefaultValueProvider {
+        @Override
+        public String defaultValue(CommandLine.Model.ArgSpec arg) {
+            return arg instanceof CommandLine.Model.OptionSpec o && o.longestName().equals("--plugins") ? "none" : null;
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        CommandLine cmd = spec.commandLine();
+        PrintWriter w = cmd.getOut();
+        TrainerConfig base = training.config(cmd);
+        PublishPolicy policy = training.policy(cmd);
+        var settings = analysis.settings(cmd);
+        var plugins = analysis.plugins(cmd);
+        if (parallel < 1) {
+            throw new CommandLine.ParameterException(cmd, "--parallel must be >= 1");
+        }
+        SweepGrid grid;
+        try {
+            grid = new SweepGrid(models, rules, gammas, sigmas, learningRates, seeds);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, e.getMessage());
+        }
+        String id = sweepId != null ? sweepId : "sweep-" + System.currentTimeMillis() / 1000;
+        Map<String, SweepPoint> points = new LinkedHashMap<>();
+        Map<String, TrainerConfig> configs = new LinkedHashMap<>();
+        for (SweepPoint p : grid.points()) {
+            try {
+                configs.put(p.runId(id), SweepConfigs.configure(base.toBuilder(), p).runId(p.runId(id)).build());
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cmd, "sweep point " + p + ": " + e.getMessage());
+            }
+            points.put(p.runId(id), p);
+        }
+        Files.createDirectories(out);
+        Path work = Files.createTempDirectory("hebbscope-sweep");
+        EmbeddedKafkaBroker broker = null;
+        try {
+            Properties client = new Properties();
+            if (bootstrapServers == null) {
+                broker = EmbeddedKafkaBroker.builder().build().start();
+                client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+            } else {
+                client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+                KafkaReachability.check(client, Duration.ofSeconds(15));
+            }
+            Topics topics = Topics.withDefaultPrefix();
+            TopicSetup.ensureTopics(client, topics, analysis.partitions, (short) (broker != null ? 1 : -1));
+            w.printf(Locale.ROOT, "sweep %s: %d runs (%d at once), %d epochs each%n", id, points.size(), parallel, base.epochs());
+            try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, "hebbscope-" + id, work.resolve("streams"),
+                settings, analysis.metricsHost, analysis.metricsPort, analysis.partitions, (short) (broker != null ? 1 : -1)), plugins)) {
+                analyzer.awaitRunning(Duration.ofSeconds(60));
+                Map<String, RunOutcome> outcomes = train(configs, client, topics, policy, w);
+                Map<String, Integer> lastEpoch = new LinkedHashMap<>();
+                Map<String, Long> lastStep = new LinkedHashMap<>();
+                Map<String, Integer> layers = new LinkedHashMap<>();
+                outcomes.forEach((run, o) -> {
+                    lastEpoch.put(run, (int) ((o.summary().steps() - 1) / o.run().stepsPerEpoch()));
+                    lastStep.put(run, o.summary().steps() - 1 - ((o.summary().steps() - 1) % policy.every()));
+                    layers.put(run, o.run().layers().size());
+                });
+                w.println("waiting for the analyzer ...");
+                SweepTable table;
+                try (LastEpochCollector collector = new LastEpochCollector(client, topics, lastEpoch, lastStep, layers)) {
+                    if (!collector.awaitAll(Duration.ofSeconds(analysisTimeout))) {
+                        w.println("the analyzer has not finished every run within " + analysisTimeout + " s; the table has what it analyzed");
+                    }
+                    table = SweepTable.from(points, outcomes, collector.lastEpochAlignments());
+                }
+                SweepReport.write(table, out, layer, base, grid, w);
+                if (analyzer.failure() != null) {
+                    throw new IllegalStateException("the analyzer failed", analyzer.failure());
+                }
+            }
+        } finally {
+            if (broker != null) {
+                broker.close();
+            }
+            DemoCommand.deleteRecursively(work);
+        }
+        return 0;
+    }
+
+    private Map<String, RunOutcome> train(Map<String, TrainerConfig> configs, Properties client, Topics topics,
+                                          PublishPolicy policy, PrintWriter w) throws Exception {
+        Map<String, RunOutcome> outcomes = new ConcurrentHashMap<>();
+        AtomicInteger done = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(parallel);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (var entry : configs.entrySet()) {
+                futures.add(pool.submit(() -> {
+                    RunOutcome outcome = new RunOutcome();
+                    try (EventPublisher publisher = new EventPublisher(client, topics, policy)) {
+                        new Trainer(entry.getValue()).run(publisher, outcome);
+                    }
+                    outcomes.put(entry.getKey(), outcome);
+                    synchronized (w) {
+                        w.printf(Locale.ROOT, "[%d/%d] %s %s, validation loss %s%n", done.incrementAndGet(), configs.size(),
+                            entry.getKey(), outcome.summary().status(), outcome.summary().finalValidationLoss() == null ? "n/a"
+                                : String.format(Locale.ROOT, "%.5f", outcome.summary().finalValidationLoss()));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return outcomes;
+    }
+}

@@ -1,0 +1,43 @@
+package io.hebbscope.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** A sweep of four tiny runs, end to end on a real in-process broker, producing the tables. */
+class SweepCommandTest {
+    @TempDir
+    Path out;
+
+    @Test
+    void aTinySweepWritesTheResultsTable() throws Exception {
+        StringWriter text = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Hebbscope.commandLine();
+        cl.setOut(new PrintWriter(text, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute("sweep", "--gammas", "0,5e-3", "--seeds", "1,2", "--epochs", "2", "--train-size", "512",
+            "--validation-size", "128", "--batch-size", "128", "--learning-rate", "0.1", "--learning-rates", "0.1",
+            "--metrics-port", "-1", "--sweep-id", "tiny", "--out", out.toString());
+        assertThat(code).as("%s%n%s", text, err).isZero();
+        List<String> csv = Files.readAllLines(out.resolve("results.csv"));
+        assertThat(csv).hasSize(1 + 4 * 3);
+        assertThat(csv.subList(1, csv.size())).allSatisfy(line -> {
+            String[] f = line.split(",", -1);
+            assertThat(f).hasSize(14);
+            assertThat(Double.parseDouble(f[9])).isBetween(-1.0, 1.0);
+            assertThat(f[13]).isEqualTo("false");
+        });
+        assertThat(csv).anyMatch(l -> l.startsWith("tiny-mlp-sgd-g0.005-s0-lr0.1-seed2,mlp,sgd,0.005,0.0,0.1,2,layer1,"));
+        String summary = Files.readString(out.resolve("summary.md"));
+        assertThat(summary).contains("| model | rule | γ=0 | γ=0.005 |").containsPattern("\\| mlp \\| sgd \\| -?\\d\\.\\d\\d±\\d\\.\\d\\d \\|");
+        assertThat(text.toString()).contains("[4/4]");
+    }
+}
