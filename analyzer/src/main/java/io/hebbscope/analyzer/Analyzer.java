@@ -42,15 +42,26 @@ public final class Analyzer implements AutoCloseable {
      * @param metricsPort    its port; 0 picks a free one; negative disables the endpoint
      * @param outputTopics   where the derived topics (alignment, phases, dead letters) go; normally
      *                       {@code topics}, another prefix for a replay beside the live results
+     * @param finishedRunRetention how long a finished run's metric series stay after their last update
      */
     public record Options(Properties clientProps, Topics topics, String applicationId, Path stateDir,
                           AnalyzerSettings settings, String metricsHost, int metricsPort, int partitions,
-                          short replication, Topics outputTopics) {
-        /** Reads and writes the topics of one prefix. */
+                          short replication, Topics outputTopics, Duration finishedRunRetention) {
+        /** Reads and writes the topics of one prefix; finished runs' series stay 10 min. */
         public Options(Properties clientProps, Topics topics, String applicationId, Path stateDir,
                        AnalyzerSettings settings, String metricsHost, int metricsPort, int partitions, short replication) {
             this(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions, replication,
-                topics);
+                topics, AnalyzerMetrics.DEFAULT_FINISHED_RUN_RETENTION);
+        }
+
+        public Options withFinishedRunRetention(Duration retention) {
+            return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
+                replication, outputTopics, retention);
+        }
+
+        public Options withOutputTopics(Topics output) {
+            return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
+                replication, output, finishedRunRetention);
         }
     }
 
@@ -67,7 +78,10 @@ public final class Analyzer implements AutoCloseable {
             TopicSetup.ensureTopics(options.clientProps(), options.outputTopics(), options.partitions(), options.replication());
         }
         PrometheusRegistry registry = new PrometheusRegistry();
-        metrics = new AnalyzerMetrics(registry, options.settings().maxNeuronSeriesWidth());
+        metrics = new AnalyzerMetrics(registry, options.settings().maxNeuronSeriesWidth(), options.finishedRunRetention(),
+            System::currentTimeMillis);
+        metrics.inputTopics(options.topics().layerSteps().name(), options.topics().trainMetrics().name(),
+            options.topics().runs().name());
         StreamsBuilder builder = new StreamsBuilder();
         KStream<byte[], byte[]> layerSteps = AnalyzerTopology.build(builder, options.topics(), options.outputTopics(),
             options.settings(), metrics);
@@ -96,6 +110,7 @@ public final class Analyzer implements AutoCloseable {
                 .hostname(options.metricsHost()).port(options.metricsPort()).registry(registry).buildAndStart();
         } catch (IOException e) {
             streams.close();
+            metrics.close();
             if (runCatalog != null) {
                 runCatalog.close();
             }
@@ -163,6 +178,7 @@ public final class Analyzer implements AutoCloseable {
         if (server != null) {
             server.close();
         }
+        metrics.close();
         if (runCatalog != null) {
             runCatalog.close();
         }

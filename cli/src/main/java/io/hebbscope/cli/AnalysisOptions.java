@@ -86,8 +86,17 @@ final class AnalysisOptions {
         description = "Stationarity: consecutive steps both bounds must hold (default: ${DEFAULT-VALUE}).")
     int statSteps;
 
+    @Option(names = "--expire-runs-after", defaultValue = "600", paramLabel = "SECONDS",
+        description = "Remove a finished run's metric series this long after their last update (default: ${DEFAULT-VALUE}).")
+    long expireRunsAfter;
+
     @Option(names = "--partitions", defaultValue = "4", description = "Partitions of created topics (default: ${DEFAULT-VALUE}).")
     int partitions;
+
+    /** How long finished runs' series stay; validated by {@link #settings}. */
+    java.time.Duration finishedRunRetention() {
+        return java.time.Duration.ofSeconds(expireRunsAfter);
+    }
 
     /** The selected plug-ins, discovered on the classpath and in --plugin-dir. */
     List<AnalyzerPlugin> plugins(CommandLine cmd) {
@@ -107,6 +116,9 @@ final class AnalysisOptions {
     }
 
     AnalyzerSettings settings(CommandLine cmd) {
+        if (expireRunsAfter < 0) {
+            throw new CommandLine.ParameterException(cmd, "--expire-runs-after must be >= 0 seconds, got " + expireRunsAfter);
+        }
         if (metricsPort < -1 || metricsPort > 65535) {
             throw new CommandLine.ParameterException(cmd, "--metrics-port must be -1..65535, got " + metricsPort);
         }

@@ -56,7 +56,8 @@ final class AnalyzeCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
         try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, applicationId, stateDir, settings,
-            analysis.metricsHost, analysis.metricsPort, analysis.partitions, replication, output), plugins)) {
+            analysis.metricsHost, analysis.metricsPort, analysis.partitions, replication)
+            .withOutputTopics(output).withFinishedRunRetention(analysis.finishedRunRetention()), plugins)) {
             // On Ctrl-C the JVM exits once the hooks return: the hook waits for the analyzer to commit and close.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stop.countDown();

@@ -82,7 +82,8 @@ final class DemoCommand implements Callable<Integer> {
                 client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
                 Topics topics = Topics.withDefaultPrefix();
                 try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, "hebbscope-analyzer",
-                    work.resolve("streams"), settings, analysis.metricsHost, analysis.metricsPort, analysis.partitions, (short) 1), plugins)) {
+                    work.resolve("streams"), settings, analysis.metricsHost, analysis.metricsPort, analysis.partitions, (short) 1)
+                    .withFinishedRunRetention(analysis.finishedRunRetention()), plugins)) {
                     analyzer.awaitRunning(Duration.ofSeconds(60));
                     if (!plugins.isEmpty()) {
                         out.println("plug-ins: " + plugins.stream().map(p -> p.id()).toList());

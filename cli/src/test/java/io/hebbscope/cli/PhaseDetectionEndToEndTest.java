@@ -81,7 +81,7 @@ class PhaseDetectionEndToEndTest {
 
     private static Analyzer analyzer(Topics in, Topics out, String id) throws InterruptedException {
         Analyzer a = Analyzer.start(new Analyzer.Options(client, in, id, stateDir.resolve(id), AnalyzerSettings.DEFAULTS,
-            "127.0.0.1", -1, 2, (short) 1, out));
+            "127.0.0.1", -1, 2, (short) 1).withOutputTopics(out));
         a.awaitRunning(Duration.ofSeconds(60));
         return a;
     }

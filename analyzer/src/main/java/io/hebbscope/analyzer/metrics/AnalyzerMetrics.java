@@ -2,86 +2,303 @@ package io.hebbscope.analyzer.metrics;
 
 import io.hebbscope.analyzer.alignment.LayerStepAlignment;
 import io.hebbscope.analyzer.alignment.Roles;
+import io.hebbscope.analyzer.alignment.Spread;
 import io.hebbscope.schema.PhaseEvent;
+import io.hebbscope.schema.RunFinished;
+import io.hebbscope.schema.RunStarted;
+import io.hebbscope.schema.StepMetrics;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.core.metrics.Info;
+import io.prometheus.metrics.core.metrics.StatefulMetric;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
- * Every metric the analyzer exports, declared once. Label sets stay bounded: per-neuron series exist
- * only for layers up to {@code maxNeuronSeriesWidth} neurons; wider layers are seen through the histogram.
+ * Every metric the analyzer exports, declared once (the README's Metrics section lists them).
+ *
+ * <p>Label sets stay bounded: {@code run} and {@code layer} come from the trainer, {@code signal}, {@code role},
+ * {@code term}, {@code kind}, {@code le}, {@code quantile} and {@code reason} are fixed sets; per-neuron series
+ * ({@code neuron} label) exist only for layers up to {@code maxNeuronSeriesWidth} neurons; wider layers are seen
+ * through the histograms, which always count every neuron.
+ *
+ * <p>Series do not pile up: once a run has finished (RunFinished on the runs topic) and none of its series has
+ * been updated for {@code finishedRunRetention}, every series with its {@code run} label is removed. The clock
+ * starts at the last update, not at RunFinished, because an analyzer that lags behind the trainer reads
+ * RunFinished (a small topic) long before the run's last layer steps.
+ *
+ * <p>Thread-safe: Kafka Streams threads update it, the HTTP server scrapes it, a daemon thread expires runs.
  */
-public final class AnalyzerMetrics {
+public final class AnalyzerMetrics implements AutoCloseable {
     /** Buckets of neuron alignment, [-1, 1] in steps of 0.1, for Grafana heatmaps. */
     static final double[] ALIGNMENT_BUCKETS = buckets();
+    public static final Duration DEFAULT_FINISHED_RUN_RETENTION = Duration.ofMinutes(10);
+    /** Per layer, how many recent steps keep their publish time (to place phase annotations at the trained step). */
+    static final int STEP_TIMES_KEPT = 10_000;
+    private static final String[] BUCKET_LABELS = bucketLabels();
+    private static final String[] TERMS = {"gradient", "signal", "update", "hebbian"};
+    private static final String[] QUANTILES = {"0.1", "0.5", "0.9"};
+    private static final int SIGNAL = 1;
 
+    // Alignment, per run and layer.
     public final Gauge layerAlignment;
     public final Gauge layerAlignmentEwma;
     public final Histogram neuronAlignment;
+    public final Gauge neuronAlignmentQuantile;
+    public final Gauge neuronAlignmentMean;
+    public final Gauge neuronAlignmentStddev;
+    public final Gauge neuronsByRollingAlignment;
     public final Gauge neuronAlignmentEwma;
+    public final Gauge layerNorm;
+    // Roles and oscillations.
     public final Gauge neuronRoles;
-    public final Gauge analyzedStep;
+    public final Counter signFlips;
+    public final Gauge oscillatingShare;
+    // Phases.
+    public final Counter phaseEvents;
+    public final Gauge phaseLastStep;
+    public final Gauge phaseLastTimestamp;
+    // Training.
+    public final Info runInfo;
+    public final Gauge runStatus;
+    public final Gauge runTotalSteps;
+    public final Gauge trainedStep;
     public final Gauge trainLoss;
     public final Gauge validationLoss;
+    public final Gauge validationAccuracy;
+    public final Gauge learningRate;
     public final Gauge weightNorm;
+    // Pipeline health.
+    public final Gauge analyzedStep;
+    public final Counter analyzedSteps;
+    public final Gauge analysisLag;
+    public final Gauge analysisLagSteps;
     public final Counter recordsProcessed;
     public final Counter deadLetters;
     public final Counter duplicateBlocks;
     public final Counter skippedSteps;
-    public final Gauge analysisLag;
-    public final Counter phaseEvents;
-    public final Gauge phaseLastStep;
+    public final Counter expiredRuns;
+
     private final int maxNeuronSeriesWidth;
     private final PrometheusRegistry registry;
+    private final Duration finishedRunRetention;
+    private final LongSupplier clock;
+    /** Every stateful metric with a run label, and the index of that label, for expiry. */
+    private final List<Map.Entry<StatefulMetric<?, ?>, Integer>> perRun = new ArrayList<>();
+    private final Map<String, RunTrack> runs = new ConcurrentHashMap<>();
+    /** Runs expired recently: if their records show up again (a replay), they count as finished at once. */
+    private final Map<String, Boolean> expired = java.util.Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > 10_000;
+        }
+    });
+    private ScheduledExecutorService sweeper;
 
+    /** Metrics with the default retention of finished runs (10 min) and the wall clock. */
     public AnalyzerMetrics(PrometheusRegistry registry, int maxNeuronSeriesWidth) {
+        this(registry, maxNeuronSeriesWidth, DEFAULT_FINISHED_RUN_RETENTION, System::currentTimeMillis);
+    }
+
+    /**
+     * @param finishedRunRetention how long a finished run's series stay after their last update
+     * @param clock                milliseconds since the epoch (tests pass their own)
+     */
+    public AnalyzerMetrics(PrometheusRegistry registry, int maxNeuronSeriesWidth, Duration finishedRunRetention,
+                           LongSupplier clock) {
+        if (finishedRunRetention.isNegative()) {
+            throw new IllegalArgumentException("finished-run retention must be >= 0, got " + finishedRunRetention);
+        }
         this.registry = registry;
         this.maxNeuronSeriesWidth = maxNeuronSeriesWidth;
-        layerAlignment = Gauge.builder().name("hebbscope_layer_alignment")
-            .help("cos(X, H) over the whole layer at the last analyzed step; signal is gradient (-dL/dW), signal (g) or update (U)")
-            .labelNames("run", "layer", "signal").register(registry);
-        layerAlignmentEwma = Gauge.builder().name("hebbscope_layer_alignment_ewma")
-            .help("EWMA over steps of the layer alignment")
-            .labelNames("run", "layer", "signal").register(registry);
-        neuronAlignment = Histogram.builder().name("hebbscope_neuron_alignment")
-            .help("Per-neuron alignment cos(X_i, H_i), one observation per neuron and analyzed step")
-            .classicOnly().classicUpperBounds(ALIGNMENT_BUCKETS).labelNames("run", "layer", "signal").register(registry);
-        neuronAlignmentEwma = Gauge.builder().name("hebbscope_neuron_alignment_ewma")
-            .help("EWMA of the per-neuron signal alignment; only for layers up to the per-neuron width limit")
-            .labelNames("run", "layer", "neuron").register(registry);
-        neuronRoles = Gauge.builder().name("hebbscope_neurons")
-            .help("Neurons per role (hebbian, anti_hebbian, neutral, undefined) by the rolling signal alignment")
-            .labelNames("run", "layer", "role").register(registry);
-        analyzedStep = Gauge.builder().name("hebbscope_analyzed_step")
-            .help("Last training step analyzed").labelNames("run", "layer").register(registry);
-        trainLoss = Gauge.builder().name("hebbscope_train_loss")
-            .help("Training loss of the last step's batch").labelNames("run").register(registry);
-        validationLoss = Gauge.builder().name("hebbscope_validation_loss")
-            .help("Validation loss at the last epoch end").labelNames("run").register(registry);
-        weightNorm = Gauge.builder().name("hebbscope_weight_norm")
-            .help("Frobenius norm of a layer's weights").labelNames("run", "layer").register(registry);
+        this.finishedRunRetention = finishedRunRetention;
+        this.clock = clock;
+
+        layerAlignment = gauge("hebbscope_layer_alignment",
+            "cos(X, H) over the whole layer at the last analyzed step; signal is gradient (X = -dL/dW), signal (X = g) or update (X = U)",
+            "run", "layer", "signal");
+        layerAlignmentEwma = gauge("hebbscope_layer_alignment_ewma",
+            "EWMA over analyzed steps of hebbscope_layer_alignment (the rolling layer alignment)", "run", "layer", "signal");
+        neuronAlignment = perRun(Histogram.builder().name("hebbscope_neuron_alignment")
+            .help("Per-neuron alignment cos(X_i, H_i), one observation per neuron with a defined value and analyzed step; "
+                + "buckets of 0.1 on [-1, 1] for Grafana heatmaps")
+            .classicOnly().classicUpperBounds(ALIGNMENT_BUCKETS).labelNames("run", "layer", "signal").register(registry), 0);
+        neuronAlignmentQuantile = gauge("hebbscope_neuron_alignment_quantile",
+            "Quantile over a layer's neurons of the learning-signal alignment at the last analyzed step", "run", "layer", "quantile");
+        neuronAlignmentMean = gauge("hebbscope_neuron_alignment_mean",
+            "Mean over a layer's neurons of the learning-signal alignment at the last analyzed step", "run", "layer");
+        neuronAlignmentStddev = gauge("hebbscope_neuron_alignment_stddev",
+            "Standard deviation over a layer's neurons of the learning-signal alignment at the last analyzed step", "run", "layer");
+        neuronsByRollingAlignment = gauge("hebbscope_neurons_by_rolling_alignment",
+            "Neurons whose rolling (EWMA) learning-signal alignment is <= le (cumulative like histogram buckets; le=+Inf: "
+                + "every neuron with a defined value): the current per-neuron picture of a layer, for heatmaps",
+            "run", "layer", "le");
+        neuronAlignmentEwma = gauge("hebbscope_neuron_alignment_ewma",
+            "Rolling (EWMA) learning-signal alignment of one neuron; only for layers up to the per-neuron width limit",
+            "run", "layer", "neuron");
+        layerNorm = gauge("hebbscope_layer_norm",
+            "Frobenius norm over the layer at the last analyzed step; term is gradient, signal, update or hebbian",
+            "run", "layer", "term");
+
+        neuronRoles = gauge("hebbscope_neurons",
+            "Neurons per role (hebbian, anti_hebbian, neutral, undefined) by the rolling learning-signal alignment", "run", "layer", "role");
+        signFlips = counter("hebbscope_neuron_sign_flips_total",
+            "Neurons whose per-step learning-signal alignment changed sign from their previous analyzed step, summed over steps",
+            "run", "layer");
+        oscillatingShare = gauge("hebbscope_oscillating_neurons_share",
+            "Share of a layer's neurons the oscillation detector classifies as oscillating (0..1)", "run", "layer");
+
+        phaseEvents = counter("hebbscope_phase_events_total", "Phase events detected, by kind", "run", "layer", "kind");
+        phaseLastStep = gauge("hebbscope_phase_last_step",
+            "Training step of the latest phase event of each kind", "run", "layer", "kind");
+        phaseLastTimestamp = gauge("hebbscope_phase_last_timestamp_seconds",
+            "When the step of the latest phase event of each kind was trained (Unix seconds; for Grafana annotations)",
+            "run", "layer", "kind");
+
+        runInfo = Info.builder().name("hebbscope_run")
+            .help("One series per run with its configuration as labels (value 1); join on run for sweeps")
+            .labelNames("run", "task", "model", "rule", "widths", "activation", "learning_rate", "weight_decay", "noise",
+                "batch_size", "seed")
+            .register(registry);
+        runStatus = gauge("hebbscope_run_status",
+            "1 for the run's current status: running, completed, diverged or interrupted", "run", "status");
+        runTotalSteps = gauge("hebbscope_run_total_steps", "Steps the run is configured to train", "run");
+        trainedStep = gauge("hebbscope_trained_step", "Last training step reported by the trainer", "run");
+        trainLoss = gauge("hebbscope_train_loss", "Training loss of the last step's batch", "run");
+        validationLoss = gauge("hebbscope_validation_loss", "Validation loss at the last evaluation", "run");
+        validationAccuracy = gauge("hebbscope_validation_accuracy",
+            "Validation accuracy (0..1) at the last evaluation; classification tasks only", "run");
+        learningRate = gauge("hebbscope_learning_rate", "Learning rate of the last step", "run");
+        weightNorm = gauge("hebbscope_weight_norm", "Frobenius norm of a layer's weights after the last step", "run", "layer");
+
+        analyzedStep = gauge("hebbscope_analyzed_step", "Last training step analyzed", "run", "layer");
+        analyzedSteps = counter("hebbscope_analyzed_steps_total", "Layer steps analyzed", "run", "layer");
+        analysisLag = gauge("hebbscope_analysis_lag_seconds",
+            "Time from the trainer publishing a layer step to the analyzer finishing it", "run", "layer");
+        analysisLagSteps = gauge("hebbscope_analysis_lag_steps",
+            "Last trained step minus last analyzed step (includes up to publish-every - 1 unpublished steps)", "run", "layer");
         recordsProcessed = Counter.builder().name("hebbscope_records_processed_total")
             .help("Records the analyzer read, by topic").labelNames("topic").register(registry);
         deadLetters = Counter.builder().name("hebbscope_dead_letters_total")
-            .help("Records sent to the dead-letter topic, by topic and reason category").labelNames("topic", "reason").register(registry);
-        duplicateBlocks = Counter.builder().name("hebbscope_duplicate_blocks_total")
-            .help("LayerStep blocks seen again (or after their step was emitted) and ignored").labelNames("run", "layer").register(registry);
-        skippedSteps = Counter.builder().name("hebbscope_skipped_steps_total")
-            .help("Steps given up on because a block never arrived").labelNames("run", "layer").register(registry);
-        analysisLag = Gauge.builder().name("hebbscope_analysis_lag_seconds")
-            .help("Time from the trainer publishing a layer step to the analyzer finishing it").labelNames("run", "layer")
+            .help("Records sent to the dead-letter topic, by source topic and reason category").labelNames("topic", "reason")
             .register(registry);
-        phaseEvents = Counter.builder().name("hebbscope_phase_events_total")
-            .help("Phase events detected, by kind").labelNames("run", "layer", "kind").register(registry);
-        phaseLastStep = Gauge.builder().name("hebbscope_phase_last_step")
-            .help("Training step of the latest phase event of each kind").labelNames("run", "layer", "kind").register(registry);
+        duplicateBlocks = counter("hebbscope_duplicate_blocks_total",
+            "LayerStep blocks seen again (or after their step was emitted) and ignored", "run", "layer");
+        skippedSteps = counter("hebbscope_skipped_steps_total", "Steps given up on because a block never arrived", "run", "layer");
+        expiredRuns = Counter.builder().name("hebbscope_expired_runs_total")
+            .help("Finished runs whose series were removed after the retention time").register(registry);
+        GaugeWithCallback.builder().name("hebbscope_runs")
+            .help("Runs with exported series, by state (running: no RunFinished yet; finished: waiting for expiry)")
+            .labelNames("state")
+            .callback(cb -> {
+                long finished = runs.values().stream().filter(r -> r.finished).count();
+                cb.call(runs.size() - finished, "running");
+                cb.call(finished, "finished");
+            })
+            .register(registry);
+    }
+
+    // ---------------------------------------------------------------- events from the topology
+
+    /** Pre-creates the input topics' record counters, so that dashboards show 0 rather than nothing before traffic. */
+    public void inputTopics(String... topics) {
+        for (String t : topics) {
+            recordsProcessed.initLabelValues(t);
+        }
+    }
+
+    /** A RunStarted or RunFinished from the runs topic; anything else is ignored. */
+    public void runEvent(Object event) {
+        if (event instanceof RunStarted started) {
+            runStarted(started);
+        } else if (event instanceof RunFinished finished) {
+            runFinished(finished);
+        }
+    }
+
+    public void runStarted(RunStarted r) {
+        String run = r.getRunId();
+        RunTrack track = touch(run);
+        Map<String, String> c = r.getConfig();
+        String[] labels = {run, r.getTask(), r.getModel(), r.getRule(), c.getOrDefault("widths", ""),
+            c.getOrDefault("activation", ""), c.getOrDefault("learningRate", ""), c.getOrDefault("weightDecay", ""),
+            c.getOrDefault("noiseSigma", ""), c.getOrDefault("batchSize", ""), Long.toString(r.getSeed())};
+        synchronized (track) {
+            if (track.info != null) {
+                runInfo.remove(track.info);
+            }
+            track.info = labels;
+            runInfo.addLabelValues(labels);
+            List<String> names = new ArrayList<>();
+            r.getLayers().forEach(l -> names.add(l.getName()));
+            track.layerNames = names;
+            if (track.status == null) {
+                setStatus(track, run, "running");
+            }
+        }
+        runTotalSteps.labelValues(run).set(r.getTotalSteps());
+    }
+
+    public void runFinished(RunFinished r) {
+        String run = r.getRunId();
+        RunTrack track = touch(run);
+        synchronized (track) {
+            setStatus(track, run, r.getStatus().toLowerCase(Locale.ROOT));
+            track.finished = true;
+        }
+        startSweeper();
+    }
+
+    /** One StepMetrics record: losses, learning rate, weight norms, the trained step. */
+    public void stepMetrics(StepMetrics m) {
+        String run = m.getRunId();
+        RunTrack track = touch(run);
+        trainLoss.labelValues(run).set(m.getTrainLoss());
+        if (m.getValidationLoss() != null) {
+            validationLoss.labelValues(run).set(m.getValidationLoss());
+        }
+        if (m.getValidationAccuracy() != null) {
+            validationAccuracy.labelValues(run).set(m.getValidationAccuracy());
+        }
+        learningRate.labelValues(run).set(m.getLearningRate());
+        List<String> names = track.layerNames;
+        for (int i = 0; i < m.getWeightNorms().size(); i++) {
+            String layer = names != null && i < names.size() ? names.get(i) : "layer" + i;
+            weightNorm.labelValues(run, layer).set(m.getWeightNorms().get(i));
+        }
+        long trained;
+        synchronized (track) {
+            track.trainedStep = Math.max(track.trainedStep, m.getStep());
+            trained = track.trainedStep;
+        }
+        trainedStep.labelValues(run).set(trained);
+        for (Map.Entry<String, LayerTrack> e : track.layers.entrySet()) {
+            long analyzed = e.getValue().analyzedStep;
+            if (analyzed >= 0) {
+                analysisLagSteps.labelValues(run, e.getKey()).set(Math.max(0, trained - analyzed));
+            }
+        }
     }
 
     /** Exports one analyzed layer step. {@code signalEwma} holds NaN for neurons never defined. */
     public void layerStepAnalyzed(String runId, String layer, long step, long publishedAtMs, LayerStepAlignment a,
                                   List<Double> layerEwma, double[] signalEwma, Roles roles) {
+        RunTrack run = touch(runId);
+        LayerTrack track = run.layers.computeIfAbsent(layer, k -> new LayerTrack());
         for (int s = 0; s < 3; s++) {
             String signal = LayerStepAlignment.SIGNALS[s];
             if (a.layer[s] != null) {
@@ -96,6 +313,22 @@ public final class AnalyzerMetrics {
                     histogram.observe(a.neuron[s][i]);
                 }
             }
+            layerNorm.labelValues(runId, layer, TERMS[s]).set(a.norms[s]);
+        }
+        layerNorm.labelValues(runId, layer, TERMS[3]).set(a.hebbianNorm);
+
+        Spread spread = Spread.of(a.neuron[SIGNAL], a.defined[SIGNAL]);
+        if (spread != null) {
+            neuronAlignmentQuantile.labelValues(runId, layer, QUANTILES[0]).set(spread.p10());
+            neuronAlignmentQuantile.labelValues(runId, layer, QUANTILES[1]).set(spread.p50());
+            neuronAlignmentQuantile.labelValues(runId, layer, QUANTILES[2]).set(spread.p90());
+            neuronAlignmentMean.labelValues(runId, layer).set(spread.mean());
+            neuronAlignmentStddev.labelValues(runId, layer).set(spread.std());
+        }
+
+        int[] cumulative = cumulativeCounts(signalEwma);
+        for (int b = 0; b < BUCKET_LABELS.length; b++) {
+            neuronsByRollingAlignment.labelValues(runId, layer, BUCKET_LABELS[b]).set(cumulative[b]);
         }
         if (perNeuronSeries(a.rows)) {
             for (int i = 0; i < a.rows; i++) {
@@ -108,18 +341,132 @@ public final class AnalyzerMetrics {
         neuronRoles.labelValues(runId, layer, "anti_hebbian").set(roles.antiHebbian());
         neuronRoles.labelValues(runId, layer, "neutral").set(roles.neutral());
         neuronRoles.labelValues(runId, layer, "undefined").set(roles.undefined());
+
+        int flips;
+        synchronized (track) {
+            flips = track.signFlips(a.neuron[SIGNAL], a.defined[SIGNAL]);
+            track.analyzedStep = step;
+            if (publishedAtMs > 0) {
+                track.stepTimes.put(step, publishedAtMs);
+                if (track.stepTimes.size() > STEP_TIMES_KEPT) {
+                    track.stepTimes.pollFirstEntry();
+                }
+            }
+        }
+        signFlips.labelValues(runId, layer).inc(flips);
         analyzedStep.labelValues(runId, layer).set(step);
+        analyzedSteps.labelValues(runId, layer).inc();
         if (publishedAtMs > 0) {
-            analysisLag.labelValues(runId, layer).set(Math.max(0, System.currentTimeMillis() - publishedAtMs) / 1000.0);
+            analysisLag.labelValues(runId, layer).set(Math.max(0, clock.getAsLong() - publishedAtMs) / 1000.0);
+        }
+        long trained = run.trainedStep;
+        if (trained >= 0) {
+            analysisLagSteps.labelValues(runId, layer).set(Math.max(0, trained - step));
         }
     }
 
-    /** Exports a detected phase event: a count per kind and the step it refers to (for dashboard annotations). */
+    /**
+     * Exports a detected phase event: a count per kind, the step it refers to, and when that step was trained
+     * (from the layer's publish times; the current time when the step is unknown), for dashboard annotations.
+     */
     public void phaseDetected(PhaseEvent event) {
-        String kind = event.getKind().name().toLowerCase(java.util.Locale.ROOT);
-        phaseEvents.labelValues(event.getRunId(), event.getLayer(), kind).inc();
-        phaseLastStep.labelValues(event.getRunId(), event.getLayer(), kind).set(event.getStep());
+        String run = event.getRunId();
+        String layer = event.getLayer();
+        String kind = event.getKind().name().toLowerCase(Locale.ROOT);
+        RunTrack track = touch(run);
+        long whenMs = clock.getAsLong();
+        LayerTrack lt = track.layers.get(layer);
+        if (lt != null) {
+            synchronized (lt) {
+                Map.Entry<Long, Long> e = lt.stepTimes.floorEntry(event.getStep());
+                if (e == null) {
+                    e = lt.stepTimes.ceilingEntry(event.getStep());
+                }
+                if (e != null) {
+                    whenMs = e.getValue();
+                }
+            }
+        }
+        phaseEvents.labelValues(run, layer, kind).inc();
+        phaseLastStep.labelValues(run, layer, kind).set(event.getStep());
+        phaseLastTimestamp.labelValues(run, layer, kind).set(whenMs / 1000.0);
     }
+
+    /** The oscillation detector's share of oscillating neurons in a layer (0..1). */
+    public void oscillationShare(String run, String layer, double share) {
+        touch(run);
+        oscillatingShare.labelValues(run, layer).set(share);
+    }
+
+    // ---------------------------------------------------------------- expiry
+
+    /**
+     * Removes every series of the finished runs not updated for the retention time; returns the runs removed.
+     * Called periodically by a daemon thread once a run has finished; public for tests.
+     */
+    public List<String> expireFinishedRuns() {
+        long now = clock.getAsLong();
+        List<String> removed = new ArrayList<>();
+        for (Map.Entry<String, RunTrack> e : runs.entrySet()) {
+            RunTrack t = e.getValue();
+            if (t.finished && now - t.lastUpdateMs >= finishedRunRetention.toMillis() && runs.remove(e.getKey(), t)) {
+                removeSeries(e.getKey(), t);
+                expired.put(e.getKey(), Boolean.TRUE);
+                expiredRuns.inc();
+                removed.add(e.getKey());
+            }
+        }
+        return removed;
+    }
+
+    private void removeSeries(String run, RunTrack track) {
+        for (Map.Entry<StatefulMetric<?, ?>, Integer> m : perRun) {
+            int index = m.getValue();
+            m.getKey().removeIf(labels -> run.equals(labels.get(index)));
+        }
+        synchronized (track) {
+            if (track.info != null) {
+                runInfo.remove(track.info);
+            }
+        }
+    }
+
+    private synchronized void startSweeper() {
+        if (sweeper != null) {
+            return;
+        }
+        sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "hebbscope-metrics-expiry");
+            t.setDaemon(true);
+            return t;
+        });
+        long period = Math.max(100, Math.min(30_000, finishedRunRetention.toMillis() / 4));
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                expireFinishedRuns();
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(AnalyzerMetrics.class).warn("expiring finished runs failed", e);
+            }
+        }, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** The runs that currently have series. */
+    public java.util.Set<String> trackedRuns() {
+        return java.util.Collections.unmodifiableSet(runs.keySet());
+    }
+
+    public Duration finishedRunRetention() {
+        return finishedRunRetention;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
 
     public PrometheusRegistry registry() {
         return registry;
@@ -129,11 +476,117 @@ public final class AnalyzerMetrics {
         return width <= maxNeuronSeriesWidth;
     }
 
+    public int maxNeuronSeriesWidth() {
+        return maxNeuronSeriesWidth;
+    }
+
+    private RunTrack touch(String run) {
+        RunTrack t = runs.computeIfAbsent(run, k -> {
+            RunTrack fresh = new RunTrack();
+            fresh.finished = expired.containsKey(k); // records of an expired run again: expire them again later
+            return fresh;
+        });
+        t.lastUpdateMs = clock.getAsLong();
+        return t;
+    }
+
+    private void setStatus(RunTrack track, String run, String status) {
+        if (track.status != null) {
+            runStatus.remove(run, track.status);
+        }
+        track.status = status;
+        runStatus.labelValues(run, status).set(1);
+    }
+
+    /** Cumulative counts of the defined values <= each bucket bound, the last one (+Inf) counting all defined. */
+    static int[] cumulativeCounts(double[] values) {
+        int[] counts = new int[ALIGNMENT_BUCKETS.length + 1];
+        for (double v : values) {
+            if (Double.isNaN(v)) {
+                continue;
+            }
+            int b = 0;
+            while (b < ALIGNMENT_BUCKETS.length && v > ALIGNMENT_BUCKETS[b]) {
+                b++;
+            }
+            counts[b]++;
+        }
+        for (int b = 1; b < counts.length; b++) {
+            counts[b] += counts[b - 1];
+        }
+        return counts;
+    }
+
+    private Gauge gauge(String name, String help, String... labels) {
+        return perRun(Gauge.builder().name(name).help(help).labelNames(labels).register(registry), 0);
+    }
+
+    private Counter counter(String name, String help, String... labels) {
+        return perRun(Counter.builder().name(name).help(help).labelNames(labels).register(registry), 0);
+    }
+
+    private <M extends StatefulMetric<?, ?>> M perRun(M metric, int runLabelIndex) {
+        perRun.add(Map.entry(metric, runLabelIndex));
+        return metric;
+    }
+
     private static double[] buckets() {
         double[] b = new double[21];
         for (int i = 0; i <= 20; i++) {
             b[i] = Math.round((-1.0 + 0.1 * i) * 10) / 10.0;
         }
         return b;
+    }
+
+    /** The same bounds as the histogram's le labels ("-1.0" ... "1.0", "+Inf"). */
+    private static String[] bucketLabels() {
+        String[] labels = new String[ALIGNMENT_BUCKETS.length + 1];
+        for (int i = 0; i < ALIGNMENT_BUCKETS.length; i++) {
+            labels[i] = Double.toString(ALIGNMENT_BUCKETS[i]);
+        }
+        labels[ALIGNMENT_BUCKETS.length] = "+Inf";
+        return labels;
+    }
+
+    /** What the metrics remember of a run besides its series. */
+    private static final class RunTrack {
+        volatile long lastUpdateMs;
+        volatile boolean finished;
+        volatile long trainedStep = -1;
+        volatile List<String> layerNames;
+        String[] info;
+        String status;
+        final Map<String, LayerTrack> layers = new ConcurrentHashMap<>();
+    }
+
+    private static final class LayerTrack {
+        volatile long analyzedStep = -1;
+        /** Sign of each neuron's last defined per-step signal alignment (-1, 0, 1), null before the first step. */
+        byte[] signs;
+        final TreeMap<Long, Long> stepTimes = new TreeMap<>();
+
+        int signFlips(double[] alignment, boolean[] defined) {
+            if (signs == null || signs.length != alignment.length) {
+                signs = new byte[alignment.length];
+            }
+            int flips = 0;
+            for (int i = 0; i < alignment.length; i++) {
+                if (!defined[i]) {
+                    continue;
+                }
+                byte sign = (byte) Math.signum(alignment[i]);
+                if (sign != 0 && signs[i] != 0 && sign != signs[i]) {
+                    flips++;
+                }
+                if (sign != 0) {
+                    signs[i] = sign;
+                }
+            }
+            return flips;
+        }
+    }
+
+    static String[] bucketLabelsForTest() {
+        return Arrays.copyOf(BUCKET_LABELS, BUCKET_LABELS.length);
     }
 }

@@ -37,6 +37,7 @@ final class RunsProcessor implements Processor<byte[], byte[], byte[], Routed> {
                 throw new InvalidRecordException("invalid",
                     "the runs topic carries RunStarted or RunFinished, not " + event.getClass().getSimpleName());
             }
+            metrics.runEvent(event);
         } catch (MalformedEventException e) {
             context.forward(record.withValue(DeadLetters.of(context, metrics, record.key(), record.value(),
                 new InvalidRecordException("decode", e.getMessage(), e))));

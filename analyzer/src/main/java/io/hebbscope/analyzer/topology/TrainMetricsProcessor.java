@@ -31,13 +31,7 @@ final class TrainMetricsProcessor implements Processor<byte[], byte[], byte[], R
             if (!Double.isFinite(m.getTrainLoss())) {
                 throw new InvalidRecordException("non_finite", "train loss is " + m.getTrainLoss());
             }
-            metrics.trainLoss.labelValues(m.getRunId()).set(m.getTrainLoss());
-            if (m.getValidationLoss() != null) {
-                metrics.validationLoss.labelValues(m.getRunId()).set(m.getValidationLoss());
-            }
-            for (int i = 0; i < m.getWeightNorms().size(); i++) {
-                metrics.weightNorm.labelValues(m.getRunId(), "layer" + i).set(m.getWeightNorms().get(i));
-            }
+            metrics.stepMetrics(m);
         } catch (MalformedEventException e) {
             context.forward(record.withValue(DeadLetters.of(context, metrics, record.key(), record.value(),
                 new InvalidRecordException("decode", e.getMessage(), e))));
