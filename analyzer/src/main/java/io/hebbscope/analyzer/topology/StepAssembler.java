@@ -234,6 +234,9 @@ final class StepAssembler implements Processor<String, BlockAlignment, String, R
         context.forward(new Record<>(key, new Routed.Good(key, neurons), timestamp));
         context.forward(new Record<>(key, new Routed.Good(key, layerAlignment), timestamp));
         metrics.layerStepAnalyzed(runId, layer, step.getStep(), step.getTimestampMs(), a, layerEwma, perSignal[SIGNAL], roles);
+        if (osc != null) {
+            metrics.oscillationShare(runId, layer, osc.share());
+        }
         for (Detection d : found.detections()) {
             PhaseEvent event = d.toEvent(runId, layer);
             context.forward(new Record<>(key, new Routed.Good(key, event), timestamp));
