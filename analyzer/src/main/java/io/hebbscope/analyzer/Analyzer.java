@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -43,25 +44,35 @@ public final class Analyzer implements AutoCloseable {
      * @param outputTopics   where the derived topics (alignment, phases, dead letters) go; normally
      *                       {@code topics}, another prefix for a replay beside the live results
      * @param finishedRunRetention how long a finished run's metric series stay after their last update
+     * @param runs           analyze only these runs (a replay of chosen runs); empty for all
      */
     public record Options(Properties clientProps, Topics topics, String applicationId, Path stateDir,
                           AnalyzerSettings settings, String metricsHost, int metricsPort, int partitions,
-                          short replication, Topics outputTopics, Duration finishedRunRetention) {
+                          short replication, Topics outputTopics, Duration finishedRunRetention, Set<String> runs) {
+        public Options {
+            runs = Set.copyOf(runs);
+        }
+
         /** Reads and writes the topics of one prefix; finished runs' series stay 10 min. */
         public Options(Properties clientProps, Topics topics, String applicationId, Path stateDir,
                        AnalyzerSettings settings, String metricsHost, int metricsPort, int partitions, short replication) {
             this(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions, replication,
-                topics, AnalyzerMetrics.DEFAULT_FINISHED_RUN_RETENTION);
+                topics, AnalyzerMetrics.DEFAULT_FINISHED_RUN_RETENTION, Set.of());
         }
 
         public Options withFinishedRunRetention(Duration retention) {
             return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
-                replication, outputTopics, retention);
+                replication, outputTopics, retention, runs);
         }
 
         public Options withOutputTopics(Topics output) {
             return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
-                replication, output, finishedRunRetention);
+                replication, output, finishedRunRetention, runs);
+        }
+
+        public Options withRuns(Set<String> only) {
+            return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
+                replication, outputTopics, finishedRunRetention, only);
         }
     }
 
@@ -84,7 +95,7 @@ public final class Analyzer implements AutoCloseable {
             options.topics().runs().name());
         StreamsBuilder builder = new StreamsBuilder();
         KStream<byte[], byte[]> layerSteps = AnalyzerTopology.build(builder, options.topics(), options.outputTopics(),
-            options.settings(), metrics);
+            options.settings(), metrics, options.runs());
         if (!plugins.isEmpty()) {
             TopicSetup.ensureTopics(options.clientProps(), plugins.stream()
                 .map(p -> options.outputTopics().pluginResults(p.id()).name()).toList(), options.partitions(), options.replication());

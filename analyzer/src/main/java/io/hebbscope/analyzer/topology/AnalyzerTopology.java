@@ -11,6 +11,8 @@ import io.hebbscope.schema.NeuronAlignment;
 import io.hebbscope.schema.PendingStep;
 import io.hebbscope.schema.PhaseEvent;
 import io.hebbscope.schema.Topics;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -45,6 +47,12 @@ public final class AnalyzerTopology {
      */
     public static KStream<byte[], byte[]> build(StreamsBuilder builder, Topics in, Topics out, AnalyzerSettings settings,
                                                 AnalyzerMetrics metrics) {
+        return build(builder, in, out, settings, metrics, Set.of());
+    }
+
+    /** The same, reading only the records of {@code runs} (all when empty): a replay of chosen runs. */
+    public static KStream<byte[], byte[]> build(StreamsBuilder builder, Topics in, Topics out, AnalyzerSettings settings,
+                                                AnalyzerMetrics metrics, Set<String> runs) {
         Topics topics = in;
         builder.addStateStore(Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(StepAssembler.PENDING_STORE), Serdes.String(), AvroSerde.of(PendingStep.class)));
@@ -53,7 +61,7 @@ public final class AnalyzerTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(StepAssembler.DETECTOR_STORE), Serdes.String(), Serdes.ByteArray()));
 
-        KStream<byte[], byte[]> layerSteps = raw(builder, topics.layerSteps().name());
+        KStream<byte[], byte[]> layerSteps = raw(builder, topics.layerSteps().name(), runs);
         KStream<byte[], Routed> decoded = layerSteps
             .process(() -> new LayerStepDecoder(metrics), Named.as("decode-layer-steps"));
         KStream<String, Routed> assembled = decoded
@@ -74,9 +82,9 @@ public final class AnalyzerTopology {
             .mapValues(v -> (PhaseEvent) ((Routed.Good) v).value())
             .to(out.phases().name(), Produced.with(Serdes.String(), out.phases().valueSerde()));
 
-        KStream<byte[], Routed> metricsRejects = raw(builder, topics.trainMetrics().name())
+        KStream<byte[], Routed> metricsRejects = raw(builder, topics.trainMetrics().name(), runs)
             .process(() -> new TrainMetricsProcessor(metrics), Named.as("train-metrics"));
-        KStream<byte[], Routed> runsRejects = raw(builder, topics.runs().name())
+        KStream<byte[], Routed> runsRejects = raw(builder, topics.runs().name(), runs)
             .process(() -> new RunsProcessor(metrics), Named.as("runs"));
 
         KStream<byte[], Routed> assemblerRejects = assembled
@@ -89,7 +97,13 @@ public final class AnalyzerTopology {
         return layerSteps;
     }
 
-    private static KStream<byte[], byte[]> raw(StreamsBuilder builder, String topic) {
-        return builder.stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()));
+    private static KStream<byte[], byte[]> raw(StreamsBuilder builder, String topic, Set<String> runs) {
+        KStream<byte[], byte[]> stream = builder.stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()));
+        if (runs.isEmpty()) {
+            return stream;
+        }
+        // Every key starts with the run id: runId, runId/started, runId/layer/block.
+        return stream.filter((k, v) -> k != null && runs.contains(new String(k, StandardCharsets.UTF_8).split("/", 2)[0]),
+            Named.as("runs-of-" + topic));
     }
 }

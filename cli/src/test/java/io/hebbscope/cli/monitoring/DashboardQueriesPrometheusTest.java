@@ -74,6 +74,9 @@ class DashboardQueriesPrometheusTest {
 
                 Report report = evaluateAll(prometheus, start, end);
                 long runSeries = (long) number(prometheus.query("count({__name__=~\"hebbscope_.+\",run=\"" + RUN + "\"})", end));
+                // phase-event series exist per detected kind: how many depends on the run's dynamics
+                long phaseSeries = (long) number(prometheus.query("count({__name__=~\"hebbscope_phase_.+\",run=\"" + RUN
+                    + "\"}) or vector(0)", end));
                 long allSeries = (long) number(prometheus.query("count({__name__=~\"hebbscope_.+\"})", end));
                 String summaryText = String.format(Locale.ROOT,
                     "evaluated %d dashboard queries through Prometheus's HTTP API: %d panel targets and %d annotations "
@@ -86,8 +89,10 @@ class DashboardQueriesPrometheusTest {
                     + String.join("\n", report.optionalQueries) + "\n");
                 assertThat(report.failures).as("dashboard queries that failed").isEmpty();
                 assertThat(report.targets).isGreaterThanOrEqualTo(45);
-                // 3 layers x 119 + per-neuron 128 + 128 + 32 + 7 per run (MetricsCardinalityTest has the breakdown).
-                assertThat(runSeries).isEqualTo(3 * 119 + 288 + 7);
+                // 3 layers x 119 + per-neuron 128 + 128 + 32 + 7 per run (MetricsCardinalityTest has the breakdown),
+                // plus the oscillation share per layer, plus 3 series per detected phase-event kind and layer.
+                assertThat(runSeries - phaseSeries).isEqualTo(3 * 119 + 288 + 7 + 3);
+                assertThat(phaseSeries % 3).isZero();
             }
         }
     }
