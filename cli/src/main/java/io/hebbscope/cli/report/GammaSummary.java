@@ -51,17 +51,20 @@ public record GammaSummary(String layer, double noise, List<Double> gammas, doub
         return new Table(header, body);
     }
 
-    /** Compact number: 0, 5e-05, 0.001, 0.5. */
+    /** Compact number as in the paper's tables: 0, 5e-5, 0.05, 0.5, 12.5. */
     public static String formatNumber(double v) {
         if (v == 0) {
             return "0";
         }
-        String s = String.format(Locale.ROOT, "%.3g", v);
-        if (s.contains("e")) {
-            String[] parts = s.split("e");
-            String mantissa = parts[0].contains(".") ? parts[0].replaceAll("0+$", "").replaceAll("\\.$", "") : parts[0];
-            return mantissa + "e" + parts[1];
+        double a = Math.abs(v);
+        if (a < 0.01 || a >= 1000) {
+            String[] parts = String.format(Locale.ROOT, "%.2e", v).split("e");
+            return strip(parts[0]) + "e" + Integer.parseInt(parts[1]);
         }
-        return s.contains(".") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
+        return strip(String.format(Locale.ROOT, "%.3g", v));
+    }
+
+    private static String strip(String decimal) {
+        return decimal.contains(".") ? decimal.replaceAll("0+$", "").replaceAll("\\.$", "") : decimal;
     }
 }
