@@ -10,6 +10,7 @@ import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
@@ -102,8 +103,8 @@ public final class ReportCharts {
             s.points().forEach(p -> ys.add(p.x(), p.mean(), p.mean() - p.std(), p.mean() + p.std()));
             dataset.addSeries(ys);
         }
-        LogAxis x = new LogAxis("weight decay γ (log scale; γ = 0 drawn at " + GammaSummary.formatNumber(summary.zeroAt()) + ")");
-        x.setSmallestValue(summary.zeroAt() / 10);
+        LogAxis x = logAxis("weight decay γ (log scale; γ = 0 drawn at " + GammaSummary.formatNumber(summary.zeroAt()) + ")",
+            summary.gammas().stream().map(g -> g == 0 ? summary.zeroAt() : g).toList());
         NumberAxis y = new NumberAxis("signal " + ALIGNMENT + ", mean ± std over seeds");
         XYErrorRenderer renderer = new XYErrorRenderer();
         renderer.setDrawXError(false);
@@ -128,15 +129,16 @@ public final class ReportCharts {
         double sigmaZero = PhaseGrid.zeroPosition(sigmas);
         double gammaZero = PhaseGrid.zeroPosition(gammas);
         DefaultXYZDataset cells = phaseDataset(grid);
-        LogAxis x = new LogAxis("noise σ (log scale; σ = 0 drawn at " + GammaSummary.formatNumber(sigmaZero) + ")");
-        LogAxis y = new LogAxis("weight decay γ (log scale; γ = 0 drawn at " + GammaSummary.formatNumber(gammaZero) + ")");
-        x.setSmallestValue(sigmaZero / 10);
-        y.setSmallestValue(gammaZero / 10);
+        LogAxis x = logAxis("noise σ (log scale; σ = 0 drawn at " + GammaSummary.formatNumber(sigmaZero) + ")",
+            sigmas.stream().map(v -> v == 0 ? sigmaZero : v).toList());
+        LogAxis y = logAxis("weight decay γ (log scale; γ = 0 drawn at " + GammaSummary.formatNumber(gammaZero) + ")",
+            gammas.stream().map(v -> v == 0 ? gammaZero : v).toList());
         XYShapeRenderer squares = new XYShapeRenderer();
         double size = Math.max(10, Math.min(60, 600.0 / Math.max(1, Math.max(sigmas.size(), gammas.size()))));
         squares.setDefaultShape(new Rectangle2D.Double(-size / 2, -size / 2, size, size));
         squares.setDrawOutlines(false);
         squares.setPaintScale(new AlignmentPaintScale());
+        squares.setSeriesVisibleInLegend(0, false);
         XYPlot plot = new XYPlot(cells, x, y, squares);
         if (fit.fitted()) {
             plot.setDataset(1, boundaryDataset(fit, grid));
@@ -188,6 +190,20 @@ public final class ReportCharts {
         return out;
     }
 
+    /**
+     * A log axis over the drawn values with half a decade of margin on each side, ticks on whole decades (or every
+     * 2, 5, ... decades over wide ranges).
+     */
+    private static LogAxis logAxis(String label, List<Double> drawn) {
+        LogAxis axis = new LogAxis(label);
+        double lo = drawn.stream().mapToDouble(Double::doubleValue).min().orElse(1e-6);
+        double hi = drawn.stream().mapToDouble(Double::doubleValue).max().orElse(1);
+        axis.setSmallestValue(lo / 100);
+        axis.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        axis.setRange(lo / Math.sqrt(10), hi * Math.sqrt(10));
+        return axis;
+    }
+
     /** Validation loss against alignment, points only (Figure 6). */
     public static JFreeChart validationVsAlignment(String title, String alignmentLabel, List<Series> series) {
         JFreeChart chart = ChartFactory.createScatterPlot(title, alignmentLabel, "validation loss", collection(series),
@@ -228,6 +244,7 @@ public final class ReportCharts {
     private static PaintScaleLegend legend(String label) {
         NumberAxis axis = new NumberAxis(label);
         axis.setRange(-1, 1);
+        axis.setTickUnit(new NumberTickUnit(0.25));
         PaintScaleLegend legend = new PaintScaleLegend(new AlignmentPaintScale(), axis);
         legend.setPosition(RectangleEdge.RIGHT);
         legend.setMargin(new RectangleInsets(10, 10, 10, 10));
