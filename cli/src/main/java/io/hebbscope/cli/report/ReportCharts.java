@@ -46,6 +46,15 @@ public final class ReportCharts {
         plot.getRangeAxis().setRange(-1.05, 1.05);
         plot.addRangeMarker(zeroLine());
         ((NumberAxis) plot.getDomainAxis()).setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        // For SGD the signal is -∇W: the gradient's line is drawn wide and dashed so the signal's stays visible on it.
+        var renderer = plot.getRenderer();
+        Color[] colors = {new Color(230, 120, 20), new Color(30, 90, 200), new Color(40, 160, 60)};
+        for (int s = 0; s < series.size(); s++) {
+            renderer.setSeriesPaint(s, colors[s % colors.length]);
+            renderer.setSeriesStroke(s, s == 0 && series.get(0).name().equals("gradient")
+                ? new BasicStroke(4f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1f, new float[] {8f, 6f}, 0f)
+                : new BasicStroke(1.8f));
+        }
         return chart;
     }
 
