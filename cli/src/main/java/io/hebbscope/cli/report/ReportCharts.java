@@ -12,6 +12,7 @@ import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.SeriesRenderingOrder;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYBlockRenderer;
@@ -47,7 +48,9 @@ public final class ReportCharts {
         plot.addRangeMarker(zeroLine());
         ((NumberAxis) plot.getDomainAxis()).setStandardTickUnits(NumberAxis.createIntegerTickUnits());
         // For SGD the signal is -∇W: the gradient's line is drawn wide and dashed so the signal's stays visible on it.
-        var renderer = plot.getRenderer();
+        plot.setSeriesRenderingOrder(SeriesRenderingOrder.FORWARD);
+        XYLineAndShapeRenderer renderer = (XYLineAndShapeRenderer) plot.getRenderer();
+        renderer.setDrawSeriesLineAsPath(true);
         Color[] colors = {new Color(230, 120, 20), new Color(30, 90, 200), new Color(40, 160, 60)};
         for (int s = 0; s < series.size(); s++) {
             renderer.setSeriesPaint(s, colors[s % colors.length]);

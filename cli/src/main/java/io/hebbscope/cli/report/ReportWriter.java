@@ -71,7 +71,7 @@ public final class ReportWriter {
     private void runs(List<RunLog> runs) {
         index.heading(1, "Runs");
         index.text("Alignment of the gradient (-∇W), the learning signal g and the full update U with the Hebbian term, "
-            + "as the analyzer measured it at every analyzed step; undefined steps (a zero norm) are gaps.");
+            + "as the analyzer measured it at every analyzed step; undefined values (a zero norm) are left out.");
         for (RunLog run : runs) {
             index.heading(2, "Run " + run.runId());
             for (String layer : RunDatasets.layers(run)) {
