@@ -12,10 +12,10 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 
 /** Reads everything currently in a topic, from the beginning (committed records only: the analyzer writes transactionally). */
-final class TopicReader {
+public final class TopicReader {
     private TopicReader() {}
 
-    static <K, V> List<V> readAll(Properties client, Topic<K, V> topic) {
+    public static <K, V> List<V> readAll(Properties client, Topic<K, V> topic) {
         Properties p = new Properties();
         p.putAll(client);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
