@@ -37,7 +37,7 @@ class SweepCommandTest {
         });
         assertThat(csv).anyMatch(l -> l.startsWith("tiny-mlp-sgd-g0.005-s0-lr0.1-seed2,mlp,sgd,0.005,0.0,0.1,2,layer1,"));
         String summary = Files.readString(out.resolve("summary.md"));
-        assertThat(summary).contains("| model | rule | γ=0 | γ=0.005 |").containsPattern("\\| mlp \\| sgd \\| -?\\d\\.\\d\\d±\\d\\.\\d\\d \\|");
+        assertThat(summary).contains("| model | rule | γ=0 | γ=5e-3 |").containsPattern("\\| mlp \\| sgd \\| -?\\d\\.\\d\\d±\\d\\.\\d\\d \\|");
         assertThat(text.toString()).contains("[4/4]");
     }
 }

@@ -27,6 +27,23 @@ public final class SweepCsv {
         }
     }
 
+    /** Writes rows in this format (the sweep command's results.csv). */
+    public static void write(List<SweepRow> rows, Path file) throws IOException {
+        List<String> lines = new ArrayList<>();
+        lines.add(HEADER);
+        for (SweepRow r : rows) {
+            lines.add(String.join(",", r.runId(), r.model(), r.rule(), Double.toString(r.weightDecay()), Double.toString(r.noise()),
+                Double.toString(r.learningRate()), Long.toString(r.seed()), r.layer(), cell(r.alignmentGradient()),
+                cell(r.alignmentSignal()), cell(r.alignmentUpdate()), cell(r.validationLoss()), cell(r.validationAccuracy()),
+                Boolean.toString(r.collapsed())));
+        }
+        Files.write(file, lines, StandardCharsets.UTF_8);
+    }
+
+    private static String cell(Double v) {
+        return v == null ? "" : Double.toString(v);
+    }
+
     public static List<SweepRow> read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toAbsolutePath().toString(), null, "sweep results file not found");

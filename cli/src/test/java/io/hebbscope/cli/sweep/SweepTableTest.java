@@ -3,7 +3,12 @@ package io.hebbscope.cli.sweep;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.hebbscope.cli.report.SweepCsv;
+import io.hebbscope.cli.report.SweepRow;
 import io.hebbscope.schema.LayerAlignment;
+import io.hebbscope.trainer.TrainerConfig;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,9 +30,9 @@ class SweepTableTest {
     }
 
     @Test
-    void meansOverTheLastEpochAndTheTable1Layout() throws Exception {
-        Map<String, SweepPoint> points = new LinkedHashMap<>();
+    void meansOverTheLastEpochTheCsvAndTheTable1Layout() throws Exception {
         SweepGrid grid = new SweepGrid(List.of("mlp"), List.of("sgd"), List.of(0.0, 5e-3), List.of(0.0), List.of(0.1), List.of(1L, 2L));
+        Map<String, SweepPoint> points = new LinkedHashMap<>();
         for (SweepPoint p : grid.points()) {
             points.put(p.runId("t"), p);
         }
@@ -42,21 +47,21 @@ class SweepTableTest {
             alignments.add(a(run, "layer1", 3, 1, null)); // undefined: skipped
             i++;
         }
-        SweepTable table = SweepTable.from(points, Map.of(), alignments);
-        assertThat(table.rows()).hasSize(4);
-        assertThat(table.rows().get(0).signal()).isCloseTo(0.1, within(1e-12));
-        assertThat(table.rows().get(3).update()).isCloseTo(0.45, within(1e-12));
-        // no outcome known: counted as collapsed, shown as "–"
-        assertThat(table.table1Markdown("layer1")).contains("| mlp | sgd | – | – |");
+        SweepTable unfinished = SweepTable.from(points, Map.of(), alignments);
+        assertThat(unfinished.rows()).hasSize(4).allMatch(SweepRow::collapsed);
+        assertThat(unfinished.rows().get(0).alignmentSignal()).isCloseTo(0.1, within(1e-12));
+        assertThat(unfinished.rows().get(3).alignmentUpdate()).isCloseTo(0.45, within(1e-12));
 
-        List<SweepRow> real = table.rows().stream().map(r -> new SweepRow(r.runId(), r.point(), r.layer(), r.gradient(), r.signal(),
-            r.update(), 0.01, null, false)).toList();
-        SweepTable ok = new SweepTable(real);
-        // γ=0: seeds 0.1 and 0.3 -> 0.20±0.14; γ=5e-3: 0.5 and 0.9 -> 0.70±0.28 (sample std)
-        assertThat(ok.table1Markdown("layer1")).contains("| γ=0 | γ=0.005 |").contains("| mlp | sgd | 0.20±0.14 | 0.70±0.28 |");
-        ok.writeCsv(dir.resolve("r.csv"));
-        List<String> lines = Files.readAllLines(dir.resolve("r.csv"));
-        assertThat(lines.get(0)).isEqualTo(SweepRow.CSV_HEADER);
-        assertThat(lines.get(1)).startsWith("t-mlp-sgd-g0-s0-lr0.1-seed1,mlp,sgd,0.0,0.0,0.1,1,layer1,").endsWith(",0.01,,false");
+        List<SweepRow> finished = unfinished.rows().stream().map(r -> new SweepRow(r.runId(), r.model(), r.rule(), r.weightDecay(),
+            r.noise(), r.learningRate(), r.seed(), r.layer(), r.alignmentGradient(), r.alignmentSignal(), r.alignmentUpdate(), 0.01,
+            null, false)).toList();
+        StringWriter text = new StringWriter();
+        SweepReport.write(new SweepTable(finished), dir, "layer1", TrainerConfig.builder().runId("x").build(), grid,
+            new PrintWriter(text, true));
+        assertThat(SweepCsv.read(dir.resolve("results.csv"))).isEqualTo(finished);
+        // γ=0: seeds 0.1 and 0.3 -> 0.20±0.10; γ=5e-3: 0.5 and 0.9 -> 0.70±0.20
+        assertThat(Files.readString(dir.resolve("summary.md"))).contains("| model | rule | γ=0 | γ=5e-3 |")
+            .contains("| mlp | sgd | 0.20±0.10 | 0.70±0.20 |");
+        assertThat(Files.readString(dir.resolve("runs.md"))).contains("| t-mlp-sgd-g0-s0-lr0.1-seed1 | layer1 | +0.100 | +0.100 | +0.050 |");
     }
 }
