@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     description = "Watch the Hebbian dynamics of neural-network training live: a trainer publishes every layer's "
         + "gradient, learning signal, Hebbian term and update to Kafka; an analyzer measures their alignment.",
     subcommands = {DemoCommand.class, BrokerCommand.class, TrainCommand.class, AnalyzeCommand.class, BenchCommand.class,
-        SweepCommand.class, ExportCommand.class, ReportCommand.class,
+        SweepCommand.class, ReplayCommand.class, ExportCommand.class, ReportCommand.class,
         ImportCommand.class,
         CommandLine.HelpCommand.class})
 public final class Hebbscope implements Runnable {

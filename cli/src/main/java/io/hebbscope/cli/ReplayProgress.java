@@ -1,0 +1,109 @@
+package io.hebbscope.cli;
+
+import io.hebbscope.schema.Topics;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * When a replay is done: its application has committed, on every input partition, the end offset the log had
+ * when the replay started, and has drained its own repartition topics.
+ */
+final class ReplayProgress {
+    private final Properties clientProps;
+    private final String applicationId;
+    private final Map<TopicPartition, Long> inputEnds;
+    private final long records;
+    private final long bytes;
+
+    private ReplayProgress(Properties clientProps, String applicationId, Map<TopicPartition, Long> inputEnds, long records,
+                           long bytes) {
+        this.clientProps = clientProps;
+        this.applicationId = applicationId;
+        this.inputEnds = inputEnds;
+        this.records = records;
+        this.bytes = bytes;
+    }
+
+    /** Notes where the input topics end now, how many records and bytes they hold. */
+    static ReplayProgress capture(Properties clientProps, Topics in, String applicationId) throws Exception {
+        try (Admin admin = Admin.create(clientProps)) {
+            List<String> inputs = List.of(in.runs().name(), in.trainMetrics().name(), in.layerSteps().name());
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
+            for (var d : admin.describeTopics(inputs).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+                d.partitions().forEach(p -> {
+                    latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest());
+                    earliest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.earliest());
+                });
+            }
+            Map<TopicPartition, Long> ends = offsets(admin.listOffsets(latest));
+            Map<TopicPartition, Long> begins = offsets(admin.listOffsets(earliest));
+            long records = ends.entrySet().stream().mapToLong(e -> e.getValue() - begins.get(e.getKey())).sum();
+            long bytes = 0;
+            var dirs = admin.describeLogDirs(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).stream()
+                .map(n -> n.id()).toList()).allDescriptions().get(30, TimeUnit.SECONDS);
+            for (var broker : dirs.values()) {
+                for (var dir : broker.values()) {
+                    for (var replica : dir.replicaInfos().entrySet()) {
+                        if (ends.containsKey(replica.getKey()) && !replica.getValue().isFuture()) {
+                            bytes += replica.getValue().size();
+                        }
+                    }
+                }
+            }
+            return new ReplayProgress(clientProps, applicationId, ends, records, bytes);
+        }
+    }
+
+    private static Map<TopicPartition, Long> offsets(ListOffsetsResult result) throws Exception {
+        Map<TopicPartition, Long> out = new HashMap<>();
+        result.all().get(30, TimeUnit.SECONDS).forEach((tp, info) -> out.put(tp, info.offset()));
+        return out;
+    }
+
+    /** Polls the application's committed offsets until caught up (twice in a row), a failure, or the timeout. */
+    boolean awaitCaughtUp(Duration timeout, BooleanSupplier failed) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int stable = 0;
+        try (Admin admin = Admin.create(clientProps)) {
+            while (System.nanoTime() < deadline && !failed.getAsBoolean()) {
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
+                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+                boolean inputsDone = inputEnds.entrySet().stream().allMatch(e -> e.getValue() == 0
+                    || (committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() >= e.getValue()));
+                boolean internalDone = true;
+                if (inputsDone) {
+                    Map<TopicPartition, OffsetSpec> internal = new HashMap<>();
+                    committed.keySet().stream().filter(tp -> !inputEnds.containsKey(tp))
+                        .forEach(tp -> internal.put(tp, OffsetSpec.latest()));
+                    Map<TopicPartition, Long> ends = internal.isEmpty() ? Map.of() : offsets(admin.listOffsets(internal));
+                    internalDone = ends.entrySet().stream().allMatch(e -> committed.get(e.getKey()).offset() >= e.getValue());
+                }
+                stable = inputsDone && internalDone ? stable + 1 : 0;
+                if (stable >= 2) {
+                    return true;
+                }
+                Thread.sleep(500);
+            }
+        }
+        return false;
+    }
+
+    long records() {
+        return records;
+    }
+
+    long bytes() {
+        return bytes;
+    }
+}
