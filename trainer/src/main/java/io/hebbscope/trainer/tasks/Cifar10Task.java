@@ -80,6 +80,24 @@ public final class Cifar10Task implements Task {
         }
     }
 
+    /**
+     * Checks that {@code dataDir} holds all six files, each whole, without reading them; returns the records per
+     * file (the five training files, then the test file). Throws an {@link IllegalArgumentException} naming the
+     * first missing or truncated file.
+     */
+    public static long[] checkFiles(Path dataDir) {
+        if (dataDir == null || !Files.isDirectory(dataDir)) {
+            throw new IllegalArgumentException("dataDir " + dataDir + " is not a directory (expected the CIFAR-10 "
+                    + "binary files " + TRAIN_FILES + " and " + TEST_FILE + ")");
+        }
+        long[] counts = new long[TRAIN_FILES.size() + 1];
+        for (int i = 0; i < TRAIN_FILES.size(); i++) {
+            counts[i] = records(dataDir.resolve(TRAIN_FILES.get(i)));
+        }
+        counts[TRAIN_FILES.size()] = records(dataDir.resolve(TEST_FILE));
+        return counts;
+    }
+
     /** Records in a file, checking it exists and is whole. */
     private static long records(Path file) {
         if (!Files.isRegularFile(file)) {
