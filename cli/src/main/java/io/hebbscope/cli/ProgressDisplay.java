@@ -48,8 +48,9 @@ final class ProgressDisplay implements TrainingListener {
             progress.stepTo(step.step() + 1);
             progress.setExtraMessage(message);
         } else if (step.validationLoss() != null) {
-            out.printf(Locale.ROOT, "epoch %d  step %d/%d  val loss %.5f  %s%n", step.epoch() + 1, step.step() + 1,
-                run.totalSteps(), step.validationLoss(), message);
+            out.printf(Locale.ROOT, "epoch %d  step %d/%d  val loss %.5f%s  %s%n", step.epoch() + 1, step.step() + 1,
+                run.totalSteps(), step.validationLoss(), step.validationAccuracy() == null ? ""
+                    : String.format(Locale.ROOT, "  val acc %.4f", step.validationAccuracy()), message);
         }
     }
 

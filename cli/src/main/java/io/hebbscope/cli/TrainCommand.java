@@ -12,13 +12,16 @@ import picocli.CommandLine.Option;
 
 /** The trainer side alone, publishing to a Kafka cluster that an `analyze` process (or several) reads. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-    description = "Train one SRE run on this machine and publish every layer's terms to Kafka.")
+    description = "Train one run (any task, model and rule) on this machine and publish every layer's terms to Kafka.")
 final class TrainCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
     @Mixin
     TrainingOptions training;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Same as --dataset-dir (the CIFAR-10 files).")
+    java.nio.file.Path dataDir;
 
     @Option(names = "--partitions", defaultValue = "4", description = "Partitions of topics this command creates (default: ${DEFAULT-VALUE}).")
     int partitions;
@@ -36,7 +39,10 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CommandLine cmd = spec.commandLine();
-        var config = training.config(cmd);
+        if (dataDir != null && training.datasetDir != null) {
+            throw new CommandLine.ParameterException(cmd, "give --data-dir or --dataset-dir, not both");
+        }
+        var config = training.config(cmd, dataDir);
         var policy = training.policy(cmd);
         Topics topics = kafka.topics(cmd);
         if (partitions < 1) {

@@ -5,16 +5,41 @@ import io.hebbscope.schema.Keys;
 import io.hebbscope.trainer.TrainerConfig;
 import io.hebbscope.trainer.model.Activation;
 import io.hebbscope.trainer.publish.PublishPolicy;
+import io.hebbscope.trainer.tasks.Cifar10Task;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
-/** The options of one training run (the SRE task of the paper) and of what it publishes. */
+/**
+ * The options of one training run (task, model, update rule, regularizers, noise; every setup of the paper) and of
+ * what it publishes. Each maps onto one {@link TrainerConfig} option.
+ */
 final class TrainingOptions {
-    @Option(names = "--run-id", paramLabel = "ID", description = "Run id (default: sre-<rule>-wd<γ>-s<seed>-<time>).")
+    @Option(names = "--run-id", paramLabel = "ID",
+        description = "Run id (default: <task>-<model>-<rule>-wd<γ>-s<seed>-<time>).")
     String runId;
+
+    @Option(names = "--task", defaultValue = "sre",
+        description = "Task: sre (student-teacher regression), linear (linear regression, the noise theory's Eq. 13), "
+            + "cifar10 (classification from --dataset-dir) (default: ${DEFAULT-VALUE}).")
+    String task;
+
+    @Option(names = "--model", defaultValue = "mlp",
+        description = "Model: mlp or transformer (sre only; --widths are then its MLP head's) (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--rule", defaultValue = "sgd",
+        description = "Update rule: sgd, adam (coupled L2), adamw (decoupled), dfa, randomnn, hebb (weight-normalized), "
+            + "oja (default: ${DEFAULT-VALUE}).")
+    String rule;
+
+    @Option(names = "--dataset-dir", paramLabel = "DIR",
+        description = "Directory of the CIFAR-10 binary files data_batch_1.bin .. data_batch_5.bin and test_batch.bin "
+            + "(--task cifar10; `train` also accepts --data-dir).")
+    Path datasetDir;
 
     @Option(names = "--epochs", defaultValue = "50", description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
@@ -29,11 +54,66 @@ final class TrainingOptions {
         description = "Std σ of the weight noise injected before each step (default: ${DEFAULT-VALUE}).")
     double noise;
 
+    @Option(names = "--l1", defaultValue = "0", description = "L1 penalty λ on the weights (default: ${DEFAULT-VALUE}).")
+    double l1;
+
+    @Option(names = "--activation-sparsity", defaultValue = "0",
+        description = "Penalty on the mean |activation| of every hidden activation (default: ${DEFAULT-VALUE}).")
+    double activationSparsity;
+
+    @Option(names = "--gradient-noise", defaultValue = "0",
+        description = "Std of Gaussian noise added to each weight gradient every step (default: ${DEFAULT-VALUE}).")
+    double gradientNoise;
+
+    @Option(names = "--adam-beta1", defaultValue = "0.9", description = "Adam β1 (default: ${DEFAULT-VALUE}).")
+    double adamBeta1;
+
+    @Option(names = "--adam-beta2", defaultValue = "0.999", description = "Adam β2 (default: ${DEFAULT-VALUE}).")
+    double adamBeta2;
+
+    @Option(names = "--adam-epsilon", defaultValue = "1e-8", description = "Adam ε (default: ${DEFAULT-VALUE}).")
+    double adamEpsilon;
+
+    @Option(names = "--tau", defaultValue = "5", description = "RandomNN target weight norm τ (default: ${DEFAULT-VALUE}).")
+    double tau;
+
+    @Option(names = "--clip", defaultValue = "0.1",
+        description = "RandomNN maximal update norm per weight matrix and step (default: ${DEFAULT-VALUE}).")
+    double clip;
+
+    @Option(names = "--label-noise", defaultValue = "0",
+        description = "Std of the label noise of --task linear (default: ${DEFAULT-VALUE}).")
+    double labelNoise;
+
+    @Option(names = "--residual", description = "Skip connections on hidden MLP blocks of equal input and output width.")
+    boolean residual;
+
+    @Option(names = "--batch-norm", description = "Batch norm between each hidden MLP map and its activation.")
+    boolean batchNorm;
+
+    @Option(names = "--vocab-size", defaultValue = "16", description = "Transformer vocabulary (default: ${DEFAULT-VALUE}).")
+    int vocabSize;
+
+    @Option(names = "--sequence-length", defaultValue = "32", description = "Transformer tokens per example (default: ${DEFAULT-VALUE}).")
+    int sequenceLength;
+
+    @Option(names = "--embed-dim", defaultValue = "32", description = "Transformer embedding width (default: ${DEFAULT-VALUE}).")
+    int embedDim;
+
+    @Option(names = "--encoder-layers", defaultValue = "2", description = "Transformer encoder layers (default: ${DEFAULT-VALUE}).")
+    int encoderLayers;
+
+    @Option(names = "--heads", defaultValue = "4", description = "Transformer attention heads (default: ${DEFAULT-VALUE}).")
+    int heads;
+
+    @Option(names = "--feed-forward", defaultValue = "32", description = "Transformer feed-forward width (default: ${DEFAULT-VALUE}).")
+    int feedForward;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed of init, batches, noise, teacher and data (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--widths", defaultValue = "32-128-128-32", paramLabel = "W-W-...",
-        description = "Layer widths, input to output (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--widths", paramLabel = "W-W-...",
+        description = "MLP widths, input to output (default by task: sre 32-128-128-32, linear 32-1, cifar10 3072-128-128-10).")
     String widths;
 
     @Option(names = "--activation", defaultValue = "tanh",
@@ -43,14 +123,17 @@ final class TrainingOptions {
     @Option(names = "--init-scale", defaultValue = "1", description = "Init W ~ U(±scale/sqrt(fan_in)) (default: ${DEFAULT-VALUE}).")
     double initScale;
 
+    @Option(names = "--teacher-init-scale", defaultValue = "1", description = "The SRE teacher's init scale (default: ${DEFAULT-VALUE}).")
+    double teacherInitScale;
+
     @Option(names = "--batch-size", defaultValue = "256", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--train-size", defaultValue = "20000", description = "Training examples (default: ${DEFAULT-VALUE}).")
-    int trainSize;
+    @Option(names = "--train-size", description = "Training examples (default: 20000; cifar10: 50000).")
+    Integer trainSize;
 
-    @Option(names = "--validation-size", defaultValue = "2000", description = "Validation examples (default: ${DEFAULT-VALUE}).")
-    int validationSize;
+    @Option(names = "--validation-size", description = "Validation examples (default: 2000; cifar10: 10000).")
+    Integer validationSize;
 
     @Option(names = "--publish-every", defaultValue = "1",
         description = "Publish layer terms every N steps (default: ${DEFAULT-VALUE}; weights rebuild at every step only with 1).")
@@ -68,17 +151,62 @@ final class TrainingOptions {
     int maxBlockBytes;
 
     TrainerConfig config(CommandLine cmd) {
+        return config(cmd, null);
+    }
+
+    /** The run's config; {@code dataDirAlias} (train's --data-dir) stands in for --dataset-dir when given. */
+    TrainerConfig config(CommandLine cmd, Path dataDirAlias) {
         try {
-            String id = runId != null ? runId : String.format(Locale.ROOT, "sre-sgd-wd%s-s%d-%d",
-                trim(weightDecay), seed, System.currentTimeMillis() / 1000);
+            String id = runId != null ? runId : String.format(Locale.ROOT, "%s-%s-%s-wd%s-s%d-%d",
+                lower(task), lower(model), lower(rule), trim(weightDecay), seed, System.currentTimeMillis() / 1000);
             Keys.requireValidName("run id", id);
-            return TrainerConfig.builder().runId(id).widths(parseWidths()).activation(parseActivation())
-                .initScale(initScale).batchSize(batchSize).trainSize(trainSize).validationSize(validationSize)
-                .epochs(epochs).learningRate(learningRate).weightDecay(weightDecay).noiseSigma(noise).seed(seed)
-                .build();
+            TrainerConfig.Builder b = TrainerConfig.builder().runId(id).task(lower(task)).model(lower(model))
+                .rule(lower(rule)).activation(parseActivation()).residual(residual).batchNorm(batchNorm)
+                .initScale(initScale).teacherInitScale(teacherInitScale).batchSize(batchSize).epochs(epochs)
+                .learningRate(learningRate).weightDecay(weightDecay).l1(l1).activationSparsity(activationSparsity)
+                .noiseSigma(noise).gradientNoise(gradientNoise).adamBeta1(adamBeta1).adamBeta2(adamBeta2)
+                .adamEpsilon(adamEpsilon).tau(tau).clip(clip).labelNoise(labelNoise)
+                .dataDir(dataDirAlias != null ? dataDirAlias : datasetDir).vocabSize(vocabSize)
+                .sequenceLength(sequenceLength).embedDim(embedDim).encoderLayers(encoderLayers).heads(heads)
+                .feedForward(feedForward).seed(seed);
+            if (widths != null) {
+                b.widths(parseWidths());
+            }
+            if (trainSize != null) {
+                b.trainSize(trainSize);
+            }
+            if (validationSize != null) {
+                b.validationSize(validationSize);
+            }
+            TrainerConfig config = b.build();
+            if ("cifar10".equals(config.task())) {
+                Cifar10Task.checkFiles(config.dataDir()); // fail before connecting to Kafka, naming the file
+            }
+            return config;
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cmd, e.getMessage());
+            throw new CommandLine.ParameterException(cmd, optionName(e.getMessage()));
         }
+    }
+
+    /** Config option names in messages become the command-line names (learningRate -> --learning-rate). */
+    static String optionName(String message) {
+        String[][] names = {{"activationSparsity", "--activation-sparsity"}, {"gradientNoise", "--gradient-noise"},
+            {"adamBeta1", "--adam-beta1"}, {"adamBeta2", "--adam-beta2"}, {"adamEpsilon", "--adam-epsilon"},
+            {"labelNoise", "--label-noise"}, {"dataDir", "--dataset-dir"}, {"vocabSize", "--vocab-size"},
+            {"sequenceLength", "--sequence-length"}, {"embedDim", "--embed-dim"}, {"encoderLayers", "--encoder-layers"},
+            {"feedForward", "--feed-forward"}};
+        String out = message;
+        for (String[] n : names) {
+            out = out.replace(n[0], n[1]);
+        }
+        for (String n : new String[] {"task", "model", "rule", "tau", "clip", "l1", "heads"}) {
+            out = out.replaceAll("^" + n + " ", "--" + n + " ");
+        }
+        return out;
+    }
+
+    private static String lower(String s) {
+        return s.trim().toLowerCase(Locale.ROOT);
     }
 
     PublishPolicy policy(CommandLine cmd) {

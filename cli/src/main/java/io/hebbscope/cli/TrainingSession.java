@@ -26,17 +26,17 @@ final class TrainingSession {
     static Result run(Properties clientProps, Topics topics, TrainerConfig config, PublishPolicy policy, PrintWriter out,
                       boolean progressBar, Duration analysisWait) throws InterruptedException {
         Trainer trainer = new Trainer(config);
-        out.printf(Locale.ROOT, "run %s: SRE %s %s, SGD lr %s, γ %s, σ %s, %d epochs x %d steps, seed %d%n",
-            config.runId(), config.widthsString(), config.activation().id(), config.learningRate(), config.weightDecay(),
-            config.noiseSigma(), config.epochs(), config.stepsPerEpoch(), config.seed());
+        out.println(header(config));
         try (AlignmentWatcher watcher = new AlignmentWatcher(clientProps, topics, config.runId());
              EventPublisher publisher = new EventPublisher(clientProps, topics, policy)) {
             long start = System.nanoTime();
             RunSummary summary = trainer.run(publisher, new ProgressDisplay(watcher, out, progressBar));
             double seconds = (System.nanoTime() - start) / 1e9;
-            out.printf(Locale.ROOT, "training %s after %d steps in %.1f s: train loss %.5f, validation loss %s%n",
+            out.printf(Locale.ROOT, "training %s after %d steps in %.1f s: train loss %.5f, validation loss %s%s%n",
                 summary.status(), summary.steps(), seconds, summary.finalTrainLoss(),
-                summary.finalValidationLoss() == null ? "n/a" : String.format(Locale.ROOT, "%.5f", summary.finalValidationLoss()));
+                summary.finalValidationLoss() == null ? "n/a" : String.format(Locale.ROOT, "%.5f", summary.finalValidationLoss()),
+                summary.finalValidationAccuracy() == null ? ""
+                    : String.format(Locale.ROOT, ", validation accuracy %.4f", summary.finalValidationAccuracy()));
             out.printf(Locale.ROOT, "published %d records, %.1f MB (%.0f records/s, %.1f MB/s)%n", publisher.recordsSent(),
                 publisher.bytesSent() / 1e6, publisher.recordsSent() / seconds, publisher.bytesSent() / 1e6 / seconds);
             Map<String, LayerAlignment> alignment = Map.of();
@@ -54,6 +54,36 @@ final class TrainingSession {
             return new Result(summary, alignment, publisher.recordsSent(), publisher.bytesSent(), seconds);
         }
     }
+
+    /** "run ID: SRE MLP 32-128-128-32 tanh, SGD lr 0.01, γ 0.0, σ 0.0, 50 epochs x 79 steps, seed 1" and extras. */
+    static String header(TrainerConfig c) {
+        String model = "transformer".equals(c.model())
+            ? String.format(Locale.ROOT, "transformer (%d layers, %d heads, d %d, ff %d, T %d, V %d) + head %s %s",
+                c.encoderLayers(), c.heads(), c.embedDim(), c.feedForward(), c.sequenceLength(), c.vocabSize(),
+                c.widthsString(), c.activation().id())
+            : String.format(Locale.ROOT, "MLP %s %s%s%s", c.widthsString(), c.activation().id(),
+                c.residual() ? " residual" : "", c.batchNorm() ? " batch-norm" : "");
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "run %s: %s %s, %s lr %s, γ %s, σ %s",
+            c.runId(), c.task().toUpperCase(Locale.ROOT), model, RULE_NAMES.getOrDefault(c.rule(), c.rule()),
+            c.learningRate(), c.weightDecay(), c.noiseSigma()));
+        if (c.l1() > 0) {
+            s.append(", L1 ").append(c.l1());
+        }
+        if (c.activationSparsity() > 0) {
+            s.append(", activation sparsity ").append(c.activationSparsity());
+        }
+        if (c.gradientNoise() > 0) {
+            s.append(", gradient noise ").append(c.gradientNoise());
+        }
+        if ("randomnn".equals(c.rule())) {
+            s.append(", τ ").append(c.tau()).append(", clip ").append(c.clip());
+        }
+        s.append(String.format(Locale.ROOT, ", %d epochs x %d steps, seed %d", c.epochs(), c.stepsPerEpoch(), c.seed()));
+        return s.toString();
+    }
+
+    private static final Map<String, String> RULE_NAMES = Map.of("sgd", "SGD", "adam", "Adam", "adamw", "AdamW",
+        "dfa", "DFA", "randomnn", "RandomNN", "hebb", "Hebb", "oja", "Oja");
 
     private static long lastPublishedStep(long steps, PublishPolicy policy) {
         long last = steps - 1;

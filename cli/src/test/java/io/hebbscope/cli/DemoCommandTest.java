@@ -21,7 +21,7 @@ class DemoCommandTest {
         String text = out.toString();
         assertThat(code).as("stdout:%n%s%nstderr:%n%s", text, err).isZero();
         assertThat(text)
-            .contains("run demo-test: SRE 32-128-128-32 tanh")
+            .contains("run demo-test: SRE MLP 32-128-128-32 tanh, SGD lr 0.1")
             .contains("epoch 2  step 8/8")
             .contains("training completed after 8 steps")
             .contains("Prometheus metrics at http://127.0.0.1:")

@@ -1,13 +1,15 @@
 package io.hebbscope.trainer;
 
-import io.hebbscope.trainer.model.Mlp;
+import io.hebbscope.trainer.model.Model;
+import io.hebbscope.trainer.model.Models;
 import io.hebbscope.trainer.probe.Probe;
 import io.hebbscope.trainer.rules.UpdateRule;
 import io.hebbscope.trainer.rules.UpdateRules;
 import io.hebbscope.trainer.rules.WeightNoise;
 import io.hebbscope.trainer.tasks.BatchOrder;
-import io.hebbscope.trainer.tasks.SreTask;
+import io.hebbscope.trainer.tasks.Datasets;
 import io.hebbscope.trainer.tasks.Task;
+import io.hebbscope.trainer.tasks.Tasks;
 import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -43,7 +45,7 @@ public final class Trainer {
 
     private final TrainerConfig config;
     private final Task task;
-    private final Mlp model;
+    private final Model model;
     private final UpdateRule rule;
     private final WeightNoise noise;
     private final Probe probe;
@@ -52,19 +54,21 @@ public final class Trainer {
     private final RunInfo runInfo;
     private boolean ran;
 
-    /** A trainer for {@code config}: builds its task, student, rule and noise from the config's seeds. */
+    /**
+     * A trainer for {@code config}: builds its task, student, rule and noise from the config's seeds. A task
+     * that cannot load its data (a missing CIFAR-10 file) throws an {@link IllegalArgumentException} naming it.
+     */
     public Trainer(TrainerConfig config) {
-        this(config, createTask(config),
-                Mlp.create(config.widths(), config.activation(), config.initScale(),
-                        Seeds.derive(config.seed(), "student-init"), config.dtype()),
+        this(config, Tasks.create(config),
+                Models.create(config, config.initScale(), Seeds.derive(config.seed(), "student-init")),
                 UpdateRules.create(config));
     }
 
     /**
-     * A trainer with custom parts (tests, new tasks or rules); batch size, epochs, learning rate, noise and
-     * seeds still come from {@code config}.
+     * A trainer with custom parts (tests, new tasks or rules); batch size, epochs, learning rate, noise, the
+     * activation-sparsity penalty and seeds still come from {@code config}.
      */
-    public Trainer(TrainerConfig config, Task task, Mlp model, UpdateRule rule) {
+    public Trainer(TrainerConfig config, Task task, Model model, UpdateRule rule) {
         this.config = config;
         this.task = task;
         this.model = model;
@@ -72,18 +76,9 @@ public final class Trainer {
         this.noise = new WeightNoise(config.noiseSigma(), Seeds.derive(config.seed(), "weight-noise"));
         this.probe = new Probe(Probe.layersOf(model));
         this.batches = new BatchOrder(task.trainSize(), config.batchSize(), Seeds.derive(config.seed(), "batches"));
-        rule.init(model);
-        this.trainingStep = new TrainingStep(model, task.loss(), rule, noise, probe);
-        this.runInfo = new RunInfo(config.runId(), config.seed(), task.name(), "mlp", rule.name(), config.toMap(),
+        this.trainingStep = new TrainingStep(model, task.loss(), rule, noise, probe, config.activationSparsity());
+        this.runInfo = new RunInfo(config.runId(), config.seed(), task.name(), model.kind(), rule.name(), config.toMap(),
                 probe.layers(), batches.batchesPerEpoch(), (long) batches.batchesPerEpoch() * config.epochs());
-    }
-
-    private static Task createTask(TrainerConfig config) {
-        if (!"sre".equals(config.task())) {
-            throw new IllegalArgumentException("unknown task: " + config.task());
-        }
-        return new SreTask(config.widths(), config.activation(), config.teacherInitScale(), config.trainSize(),
-                config.validationSize(), Seeds.derive(config.taskSeed(), "task"), config.dtype());
     }
 
     public TrainerConfig config() { return config; }
@@ -93,7 +88,7 @@ public final class Trainer {
     public Task task() { return task; }
 
     /** The live student (its arrays change while training). */
-    public Mlp model() { return model; }
+    public Model model() { return model; }
 
     /** Detached copies of the student's current weights W_l, forward order. */
     public List<INDArray> weights() { return model.copyWeights(); }
@@ -125,6 +120,7 @@ public final class Trainer {
         long step = 0;
         double lastLoss = Double.NaN;
         Double lastValidation = null;
+        Double lastAccuracy = null;
         String status = "completed";
         try {
             epochs:
@@ -150,12 +146,16 @@ public final class Trainer {
                             break epochs;
                         }
                         Double validation = null;
+                        Double accuracy = null;
                         if (b == perEpoch - 1) {
-                            validation = validationLoss();
+                            Validation v = validate();
+                            validation = v.loss();
+                            accuracy = v.accuracy();
                             lastValidation = validation;
+                            lastAccuracy = accuracy;
                         }
                         StepRecord record = new StepRecord(step, epoch, outcome.loss(), validation,
-                                config.learningRate(), weightNorms(), outcome.terms());
+                                config.learningRate(), weightNorms(), outcome.terms(), accuracy);
                         for (TrainingListener l : ls) {
                             l.onStep(record);
                         }
@@ -170,7 +170,7 @@ public final class Trainer {
                         Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(WORKSPACE_ID));
             }
         }
-        RunSummary summary = new RunSummary(runInfo.runId(), step, lastLoss, lastValidation, status);
+        RunSummary summary = new RunSummary(runInfo.runId(), step, lastLoss, lastValidation, status, lastAccuracy);
         log.debug("run {} ended: {}", runInfo.runId(), summary);
         for (TrainingListener l : ls) {
             l.onRunEnd(summary);
@@ -189,8 +189,19 @@ public final class Trainer {
 
     /** Loss of the current student on the whole validation set (scratch in the current workspace, if any). */
     public double validationLoss() {
-        INDArray out = model.predict(task.validationInputs());
-        return task.loss().value(out, task.validationTargets());
+        return validate().loss();
+    }
+
+    /** Validation loss, and accuracy (fraction correct) for tasks with classes, else null. */
+    public record Validation(double loss, Double accuracy) {}
+
+    /** Evaluates the current student (evaluation mode) on the whole validation set. */
+    public Validation validate() {
+        INDArray out = Datasets.predict(model, task.validationInputs());
+        double loss = task.loss().value(out, task.validationTargets());
+        Double accuracy = task.hasAccuracy()
+                ? (double) task.correct(out, task.validationTargets()) / out.size(0) : null;
+        return new Validation(loss, accuracy);
     }
 
     private double[] weightNorms() {

@@ -1,6 +1,8 @@
 package io.hebbscope.trainer;
 
 import io.hebbscope.trainer.model.Activation;
+import io.hebbscope.trainer.rules.UpdateRules;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -10,37 +12,72 @@ import java.util.stream.Collectors;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * Every option of a training run. Build with {@link #builder()}; defaults follow the paper's SRE setup
- * (32-128-128-32 tanh MLP, 20,000 / 2,000 examples, batch 256, 50 epochs, SGD at lr 0.01, no decay, no noise).
+ * Every option of a training run: one model (MLP or transformer), one update rule, one task, regularizers and
+ * noise. Build with {@link #builder()}; defaults follow the paper's SRE setup (32-128-128-32 tanh MLP,
+ * 20,000 / 2,000 examples, batch 256, 50 epochs, SGD at lr 0.01, no decay, no noise). Invalid values throw an
+ * {@link IllegalArgumentException} naming the option.
  *
- * @param runId            unique id of the run (default: a random UUID)
- * @param task             "sre" (student-teacher regression)
- * @param rule             "sgd"
- * @param widths           layer widths from input to output; the teacher uses the same
- * @param activation       hidden-layer activation (student and teacher); the output is linear
- * @param initScale        student init: W, b ~ U(+-initScale / sqrt(fan_in))
- * @param teacherInitScale teacher init scale, same form
- * @param trainSize        training examples
- * @param validationSize   validation examples
- * @param batchSize        examples per step (the last batch of an epoch may be smaller)
- * @param epochs           passes over the training set
- * @param learningRate     constant learning rate
- * @param weightDecay      L2 weight decay gamma on W (not on b)
- * @param noiseSigma       std of the weight noise injected before each step (0: none)
- * @param seed             seed of the student init, batch order and noise
- * @param taskSeed         seed of the teacher and the data (default: equal to {@code seed})
- * @param dtype            FLOAT (default) or DOUBLE
+ * @param runId              unique id of the run (default: a random UUID)
+ * @param task               "sre" (student-teacher regression), "linear" (linear regression, Eq. 13) or
+ *                           "cifar10" (SCE: CIFAR-10 classification from {@code dataDir})
+ * @param model              "mlp" or "transformer" (SRE only; {@code widths} are then its MLP head's)
+ * @param rule               "sgd", "adam" (coupled L2), "adamw" (decoupled), "dfa", "randomnn", "hebb"
+ *                           (weight-normalized Hebbian) or "oja"
+ * @param widths             MLP widths from input to output (default by task: sre 32-128-128-32, linear 32-1,
+ *                           cifar10 3072-128-128-10); the SRE teacher uses the same
+ * @param activation         hidden-layer activation (student and teacher); the output is linear
+ * @param residual           skip connections on the hidden MLP blocks whose input and output widths match
+ * @param batchNorm          batch norm between each hidden map and its activation
+ * @param initScale          student init: W, b ~ U(+-initScale / sqrt(fan_in)) (transformer embeddings N(0, scale^2))
+ * @param teacherInitScale   teacher init scale, same form
+ * @param trainSize          training examples (default: 20,000; cifar10: 50,000)
+ * @param validationSize     validation examples (default: 2,000; cifar10: 10,000)
+ * @param batchSize          examples per step (the last batch of an epoch may be smaller)
+ * @param epochs             passes over the training set
+ * @param learningRate       constant learning rate
+ * @param weightDecay        L2 weight decay gamma on the monitored W (not on biases or extras)
+ * @param l1                 L1 penalty lambda on the monitored W: adds lambda sign(W) to the gradient
+ * @param activationSparsity coefficient of the penalty on the mean |activation| of each hidden activation array
+ * @param noiseSigma         std of the weight noise injected before each step (0: none)
+ * @param gradientNoise      std of the Gaussian noise added to the gradient of each W every step (0: none)
+ * @param adamBeta1          Adam's first-moment decay
+ * @param adamBeta2          Adam's second-moment decay
+ * @param adamEpsilon        Adam's epsilon
+ * @param tau                RandomNN's target weight norm
+ * @param clip               RandomNN's maximal update norm per weight matrix and step
+ * @param labelNoise         std of the label noise of the linear task
+ * @param dataDir            directory of the CIFAR-10 binary files (cifar10 only)
+ * @param vocabSize          transformer vocabulary
+ * @param sequenceLength     transformer tokens per example
+ * @param embedDim           transformer token-embedding width
+ * @param encoderLayers      transformer encoder layers
+ * @param heads              transformer attention heads
+ * @param feedForward        transformer feed-forward width
+ * @param seed               seed of the student init, batch order, noise and the rules' fixed random parts
+ * @param taskSeed           seed of the teacher and the data (default: equal to {@code seed})
+ * @param dtype              FLOAT (default) or DOUBLE
  */
-public record TrainerConfig(String runId, String task, String rule, List<Integer> widths, Activation activation,
-                            double initScale, double teacherInitScale, int trainSize, int validationSize,
-                            int batchSize, int epochs, double learningRate, double weightDecay, double noiseSigma,
-                            long seed, long taskSeed, DataType dtype) {
+public record TrainerConfig(String runId, String task, String model, String rule, List<Integer> widths,
+                            Activation activation, boolean residual, boolean batchNorm, double initScale,
+                            double teacherInitScale, int trainSize, int validationSize, int batchSize, int epochs,
+                            double learningRate, double weightDecay, double l1, double activationSparsity,
+                            double noiseSigma, double gradientNoise, double adamBeta1, double adamBeta2,
+                            double adamEpsilon, double tau, double clip, double labelNoise, Path dataDir,
+                            int vocabSize, int sequenceLength, int embedDim, int encoderLayers, int heads,
+                            int feedForward, long seed, long taskSeed, DataType dtype) {
+
+    public static final List<String> TASKS = List.of("sre", "linear", "cifar10");
+    public static final List<String> MODELS = List.of("mlp", "transformer");
+    public static final List<String> RULES = UpdateRules.NAMES;
 
     public TrainerConfig {
         widths = List.copyOf(widths);
         require(runId != null && !runId.isBlank(), "runId must not be blank");
+        require(task != null && rule != null && model != null && activation != null && dtype != null, "null option");
+        require(TASKS.contains(task), "task must be one of " + TASKS + ", not '" + task + "'");
+        require(MODELS.contains(model), "model must be one of " + MODELS + ", not '" + model + "'");
+        require(RULES.contains(rule), "rule must be one of " + RULES + ", not '" + rule + "'");
         require(widths.size() >= 2 && widths.stream().allMatch(w -> w > 0), "widths must be >= 2 positive numbers");
-        require(task != null && rule != null && activation != null && dtype != null, "null option");
         require(dtype == DataType.FLOAT || dtype == DataType.DOUBLE, "dtype must be FLOAT or DOUBLE");
         require(initScale > 0 && teacherInitScale > 0, "init scales must be > 0");
         require(trainSize > 0 && validationSize > 0, "dataset sizes must be > 0");
@@ -48,6 +85,33 @@ public record TrainerConfig(String runId, String task, String rule, List<Integer
         require(learningRate > 0 && Double.isFinite(learningRate), "learning rate must be > 0");
         require(weightDecay >= 0 && Double.isFinite(weightDecay), "weight decay must be >= 0");
         require(noiseSigma >= 0 && Double.isFinite(noiseSigma), "noise sigma must be >= 0");
+        nonNegative(l1, "l1");
+        nonNegative(activationSparsity, "activationSparsity");
+        nonNegative(gradientNoise, "gradientNoise");
+        nonNegative(labelNoise, "labelNoise");
+        require(adamBeta1 >= 0 && adamBeta1 < 1, "adamBeta1 must be in [0, 1), got " + adamBeta1);
+        require(adamBeta2 >= 0 && adamBeta2 < 1, "adamBeta2 must be in [0, 1), got " + adamBeta2);
+        require(adamEpsilon > 0 && Double.isFinite(adamEpsilon), "adamEpsilon must be > 0, got " + adamEpsilon);
+        require(tau > 0 && Double.isFinite(tau), "tau must be > 0, got " + tau);
+        require(clip > 0 && Double.isFinite(clip), "clip must be > 0, got " + clip);
+        require(vocabSize >= 2, "vocabSize must be >= 2, got " + vocabSize);
+        require(sequenceLength >= 1 && embedDim >= 1 && encoderLayers >= 1 && heads >= 1 && feedForward >= 1,
+                "sequenceLength, embedDim, encoderLayers, heads and feedForward must be >= 1");
+        if ("transformer".equals(model)) {
+            require("sre".equals(task), "model transformer needs task sre, not '" + task + "'");
+            require(embedDim % heads == 0, "embedDim (" + embedDim + ") must be divisible by heads (" + heads + ")");
+            require(widths.get(0) == embedDim, "widths of the transformer's head must start at embedDim "
+                    + embedDim + ", not " + widths.get(0));
+        }
+        if ("cifar10".equals(task)) {
+            require("mlp".equals(model), "task cifar10 needs model mlp, not '" + model + "'");
+            require(dataDir != null, "dataDir must be set for task cifar10 (the directory of the CIFAR-10 binary files)");
+            require(widths.get(0) == 3072 && widths.get(widths.size() - 1) == 10,
+                    "widths for task cifar10 must start at 3072 and end at 10, not " + widthsString(widths));
+        }
+        if ("linear".equals(task)) {
+            require("mlp".equals(model), "task linear needs model mlp, not '" + model + "'");
+        }
     }
 
     private static void require(boolean ok, String message) {
@@ -56,20 +120,32 @@ public record TrainerConfig(String runId, String task, String rule, List<Integer
         }
     }
 
+    private static void nonNegative(double v, String name) {
+        require(v >= 0 && Double.isFinite(v), name + " must be finite and >= 0, got " + v);
+    }
+
     public static Builder builder() {
         return new Builder();
     }
 
     /** A builder holding this config's values, to derive a variant. */
     public Builder toBuilder() {
-        return new Builder().runId(runId).task(task).rule(rule).widths(widths).activation(activation)
-                .initScale(initScale).teacherInitScale(teacherInitScale).trainSize(trainSize)
-                .validationSize(validationSize).batchSize(batchSize).epochs(epochs).learningRate(learningRate)
-                .weightDecay(weightDecay).noiseSigma(noiseSigma).seed(seed).taskSeed(taskSeed).dtype(dtype);
+        return new Builder().runId(runId).task(task).model(model).rule(rule).widths(widths).activation(activation)
+                .residual(residual).batchNorm(batchNorm).initScale(initScale).teacherInitScale(teacherInitScale)
+                .trainSize(trainSize).validationSize(validationSize).batchSize(batchSize).epochs(epochs)
+                .learningRate(learningRate).weightDecay(weightDecay).l1(l1).activationSparsity(activationSparsity)
+                .noiseSigma(noiseSigma).gradientNoise(gradientNoise).adamBeta1(adamBeta1).adamBeta2(adamBeta2)
+                .adamEpsilon(adamEpsilon).tau(tau).clip(clip).labelNoise(labelNoise).dataDir(dataDir)
+                .vocabSize(vocabSize).sequenceLength(sequenceLength).embedDim(embedDim).encoderLayers(encoderLayers)
+                .heads(heads).feedForward(feedForward).seed(seed).taskSeed(taskSeed).dtype(dtype);
     }
 
     /** Widths as "32-128-128-32". */
     public String widthsString() {
+        return widthsString(widths);
+    }
+
+    private static String widthsString(List<Integer> widths) {
         return widths.stream().map(String::valueOf).collect(Collectors.joining("-"));
     }
 
@@ -83,10 +159,12 @@ public record TrainerConfig(String runId, String task, String rule, List<Integer
         Map<String, String> m = new LinkedHashMap<>();
         m.put("runId", runId);
         m.put("task", task);
-        m.put("model", "mlp");
+        m.put("model", model);
         m.put("rule", rule);
         m.put("widths", widthsString());
         m.put("activation", activation.id());
+        m.put("residual", Boolean.toString(residual));
+        m.put("batchNorm", Boolean.toString(batchNorm));
         m.put("initScale", Double.toString(initScale));
         m.put("teacherInitScale", Double.toString(teacherInitScale));
         m.put("trainSize", Integer.toString(trainSize));
@@ -95,12 +173,32 @@ public record TrainerConfig(String runId, String task, String rule, List<Integer
         m.put("epochs", Integer.toString(epochs));
         m.put("learningRate", Double.toString(learningRate));
         m.put("weightDecay", Double.toString(weightDecay));
+        m.put("l1", Double.toString(l1));
+        m.put("activationSparsity", Double.toString(activationSparsity));
         m.put("noiseSigma", Double.toString(noiseSigma));
+        m.put("gradientNoise", Double.toString(gradientNoise));
+        m.put("adamBeta1", Double.toString(adamBeta1));
+        m.put("adamBeta2", Double.toString(adamBeta2));
+        m.put("adamEpsilon", Double.toString(adamEpsilon));
+        m.put("tau", Double.toString(tau));
+        m.put("clip", Double.toString(clip));
+        m.put("labelNoise", Double.toString(labelNoise));
+        m.put("dataDir", dataDir == null ? "" : dataDir.toString());
+        if ("transformer".equals(model)) {
+            m.put("vocabSize", Integer.toString(vocabSize));
+            m.put("sequenceLength", Integer.toString(sequenceLength));
+            m.put("embedDim", Integer.toString(embedDim));
+            m.put("encoderLayers", Integer.toString(encoderLayers));
+            m.put("heads", Integer.toString(heads));
+            m.put("feedForward", Integer.toString(feedForward));
+        }
         m.put("seed", Long.toString(seed));
         m.put("taskSeed", Long.toString(taskSeed));
         m.put("dtype", dtype.name().toLowerCase(Locale.ROOT));
-        m.put("loss", "mse-mean-over-elements");
-        m.put("init", "uniform(+-scale/sqrt(fan_in))");
+        m.put("loss", "cifar10".equals(task) ? "cross-entropy-mean-over-batch" : "mse-mean-over-elements");
+        m.put("init", "transformer".equals(model)
+                ? "linear uniform(+-scale/sqrt(fan_in)), embedding normal(0, scale^2), layernorm (1, 0)"
+                : "uniform(+-scale/sqrt(fan_in))");
         return m;
     }
 
@@ -108,18 +206,37 @@ public record TrainerConfig(String runId, String task, String rule, List<Integer
     public static final class Builder {
         private String runId;
         private String task = "sre";
+        private String model = "mlp";
         private String rule = "sgd";
-        private List<Integer> widths = List.of(32, 128, 128, 32);
+        private List<Integer> widths;
         private Activation activation = Activation.TANH;
+        private boolean residual;
+        private boolean batchNorm;
         private double initScale = 1.0;
         private double teacherInitScale = 1.0;
-        private int trainSize = 20_000;
-        private int validationSize = 2_000;
+        private Integer trainSize;
+        private Integer validationSize;
         private int batchSize = 256;
         private int epochs = 50;
         private double learningRate = 0.01;
         private double weightDecay = 0.0;
+        private double l1 = 0.0;
+        private double activationSparsity = 0.0;
         private double noiseSigma = 0.0;
+        private double gradientNoise = 0.0;
+        private double adamBeta1 = 0.9;
+        private double adamBeta2 = 0.999;
+        private double adamEpsilon = 1e-8;
+        private double tau = 5.0;
+        private double clip = 0.1;
+        private double labelNoise = 0.0;
+        private Path dataDir;
+        private int vocabSize = 16;
+        private int sequenceLength = 32;
+        private int embedDim = 32;
+        private int encoderLayers = 2;
+        private int heads = 4;
+        private int feedForward = 32;
         private long seed = 0L;
         private Long taskSeed;
         private DataType dtype = DataType.FLOAT;
@@ -128,28 +245,59 @@ public record TrainerConfig(String runId, String task, String rule, List<Integer
 
         public Builder runId(String v) { runId = v; return this; }
         public Builder task(String v) { task = v; return this; }
+        public Builder model(String v) { model = v; return this; }
         public Builder rule(String v) { rule = v; return this; }
+        /** MLP widths; when never set they follow the task (see the record's docs). */
         public Builder widths(List<Integer> v) { widths = List.copyOf(v); return this; }
         public Builder widths(Integer... v) { widths = List.of(v); return this; }
         public Builder activation(Activation v) { activation = v; return this; }
+        public Builder residual(boolean v) { residual = v; return this; }
+        public Builder batchNorm(boolean v) { batchNorm = v; return this; }
         public Builder initScale(double v) { initScale = v; return this; }
         public Builder teacherInitScale(double v) { teacherInitScale = v; return this; }
+        /** When never set it follows the task (cifar10: 50,000; otherwise 20,000). */
         public Builder trainSize(int v) { trainSize = v; return this; }
+        /** When never set it follows the task (cifar10: 10,000; otherwise 2,000). */
         public Builder validationSize(int v) { validationSize = v; return this; }
         public Builder batchSize(int v) { batchSize = v; return this; }
         public Builder epochs(int v) { epochs = v; return this; }
         public Builder learningRate(double v) { learningRate = v; return this; }
         public Builder weightDecay(double v) { weightDecay = v; return this; }
+        public Builder l1(double v) { l1 = v; return this; }
+        public Builder activationSparsity(double v) { activationSparsity = v; return this; }
         public Builder noiseSigma(double v) { noiseSigma = v; return this; }
+        public Builder gradientNoise(double v) { gradientNoise = v; return this; }
+        public Builder adamBeta1(double v) { adamBeta1 = v; return this; }
+        public Builder adamBeta2(double v) { adamBeta2 = v; return this; }
+        public Builder adamEpsilon(double v) { adamEpsilon = v; return this; }
+        public Builder tau(double v) { tau = v; return this; }
+        public Builder clip(double v) { clip = v; return this; }
+        public Builder labelNoise(double v) { labelNoise = v; return this; }
+        public Builder dataDir(Path v) { dataDir = v; return this; }
+        public Builder vocabSize(int v) { vocabSize = v; return this; }
+        public Builder sequenceLength(int v) { sequenceLength = v; return this; }
+        public Builder embedDim(int v) { embedDim = v; return this; }
+        public Builder encoderLayers(int v) { encoderLayers = v; return this; }
+        public Builder heads(int v) { heads = v; return this; }
+        public Builder feedForward(int v) { feedForward = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
         /** The teacher/data seed; when never set it follows {@link #seed}. */
         public Builder taskSeed(long v) { taskSeed = v; return this; }
         public Builder dtype(DataType v) { dtype = v; return this; }
 
         public TrainerConfig build() {
-            return new TrainerConfig(runId != null ? runId : UUID.randomUUID().toString(), task, rule, widths,
-                    activation, initScale, teacherInitScale, trainSize, validationSize, batchSize, epochs,
-                    learningRate, weightDecay, noiseSigma, seed, taskSeed != null ? taskSeed : seed, dtype);
+            boolean cifar = "cifar10".equals(task);
+            List<Integer> w = widths != null ? widths
+                    : cifar ? List.of(3072, 128, 128, 10)
+                    : "linear".equals(task) ? List.of(32, 1)
+                    : List.of(32, 128, 128, 32);
+            return new TrainerConfig(runId != null ? runId : UUID.randomUUID().toString(), task, model, rule, w,
+                    activation, residual, batchNorm, initScale, teacherInitScale,
+                    trainSize != null ? trainSize : cifar ? 50_000 : 20_000,
+                    validationSize != null ? validationSize : cifar ? 10_000 : 2_000, batchSize, epochs,
+                    learningRate, weightDecay, l1, activationSparsity, noiseSigma, gradientNoise, adamBeta1, adamBeta2,
+                    adamEpsilon, tau, clip, labelNoise, dataDir, vocabSize, sequenceLength, embedDim, encoderLayers,
+                    heads, feedForward, seed, taskSeed != null ? taskSeed : seed, dtype);
         }
     }
 }

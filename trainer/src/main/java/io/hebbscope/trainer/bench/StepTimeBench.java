@@ -10,10 +10,11 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Prints wall-clock ms per training step of the SRE MLP 32-128-128-32 at batch 256: (a) training alone,
- * (b) with the probe on every step (a listener that wants the terms and drops them). A later variant adds
- * (c) with publishing by passing its listener to {@link #measure}. Numbers only, no assertions.
- * Args: [measuredSteps=1500] [warmupSteps=300]. Run with OMP_NUM_THREADS set for steady numbers.
+ * Prints wall-clock ms per training step at batch 256: (a) training alone, (b) with the probe on every step (a
+ * listener that wants the terms and drops them), for the SRE MLP 32-128-128-32 ("mlp"), for every update rule on
+ * it ("rules") and for the paper's transformer ("transformer"), or all of them ("all"). A publishing variant passes
+ * its listener to {@link #measure}. Numbers only, no assertions.
+ * Args: [measuredSteps=1500] [warmupSteps=300] [mlp|rules|transformer|all]. Run with OMP_NUM_THREADS set.
  */
 public final class StepTimeBench {
 
@@ -29,11 +30,34 @@ public final class StepTimeBench {
     public static void main(String[] args) {
         int measured = args.length > 0 ? Integer.parseInt(args[0]) : 1500;
         int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 300;
+        String what = args.length > 2 ? args[2] : "mlp";
         TrainerConfig base = TrainerConfig.builder().runId("bench").seed(1).build();
-        System.out.printf(Locale.ROOT, "SRE MLP %s, batch %d, %s, OMP_NUM_THREADS=%s%n", base.widthsString(),
-                base.batchSize(), base.dtype(), System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)"));
-        System.out.println(measure("(a) training alone", base, warmup, measured, false, List.of()));
-        System.out.println(measure("(b) training + probe every step", base, warmup, measured, true, List.of()));
+        System.out.printf(Locale.ROOT, "batch %d, %s, OMP_NUM_THREADS=%s%n", base.batchSize(), base.dtype(),
+                System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)"));
+        if (what.equals("mlp") || what.equals("all")) {
+            System.out.println("SRE MLP " + base.widthsString());
+            System.out.println(measure("(a) training alone", base, warmup, measured, false, List.of()));
+            System.out.println(measure("(b) training + probe every step", base, warmup, measured, true, List.of()));
+        }
+        if (what.equals("rules") || what.equals("all")) {
+            System.out.println("SRE MLP " + base.widthsString() + ", each rule, probe every step");
+            for (String rule : io.hebbscope.trainer.rules.UpdateRules.NAMES) {
+                System.out.println(measure(rule, base.toBuilder().rule(rule).build(), warmup, measured, true, List.of()));
+            }
+        }
+        if (what.equals("transformer") || what.equals("all")) {
+            TrainerConfig t = base.toBuilder().model("transformer").trainSize(2_048).validationSize(512).build();
+            System.out.println("SRE transformer (paper sizes), head " + t.widthsString());
+            System.out.println(measure("(a) sgd, training alone", t, warmup, measured, false, List.of()));
+            System.out.println(measure("(b) sgd, probe every step", t, warmup, measured, true, List.of()));
+            System.out.println(measure("(b) adam, probe every step", t.toBuilder().rule("adam").build(), warmup,
+                    measured, true, List.of()));
+            System.out.println(measure("(b) dfa, probe every step", t.toBuilder().rule("dfa").build(), warmup,
+                    measured, true, List.of()));
+        }
+        if (what.equals("cifar")) {
+            System.out.println("(SCE needs --data-dir files; not measured here)");
+        }
     }
 
     /**

@@ -4,23 +4,25 @@ import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * What one forward pass keeps for the backward pass and the probe, per linear layer l (forward order):
- * {@code inputs.get(l)} = a_l (B x in, the previous layer's post-activation; a_0 = x) and
- * {@code preActivations.get(l)} = h_l = a_l W_l^T + b_l (B x out). The output is the last h (linear head).
+ * What one forward pass keeps for the backward pass, the rules and the probe, per monitored linear map l
+ * (forward order): {@code inputs.get(l)} = a_l and {@code preActivations.get(l)} = h_l = a_l W_l^T + b_l, both
+ * 2-D with one row per example (MLP) or per example and token (transformer: B*T rows, example-major).
+ * {@code output} is the network output (B x outputs); {@code cache} holds model-specific intermediates
+ * (normalization statistics, attention probabilities) for the model's own backward pass.
  */
-public record Forward(List<INDArray> inputs, List<INDArray> preActivations) {
+public record Forward(List<INDArray> inputs, List<INDArray> preActivations, INDArray output, Object cache) {
     public Forward {
         inputs = List.copyOf(inputs);
         preActivations = List.copyOf(preActivations);
     }
 
-    /** The network output, B x outputs: the last layer's pre-activation (the output layer is linear). */
-    public INDArray output() {
-        return preActivations.get(preActivations.size() - 1);
+    /** A forward pass whose output is the last map's pre-activation and that needs no cache. */
+    public Forward(List<INDArray> inputs, List<INDArray> preActivations) {
+        this(inputs, preActivations, preActivations.get(preActivations.size() - 1), null);
     }
 
-    /** Batch size B. */
+    /** Batch size B (examples, not tokens). */
     public long batchSize() {
-        return inputs.get(0).size(0);
+        return output.size(0);
     }
 }

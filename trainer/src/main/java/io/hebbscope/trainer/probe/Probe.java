@@ -3,7 +3,7 @@ package io.hebbscope.trainer.probe;
 import io.hebbscope.trainer.LayerInfo;
 import io.hebbscope.trainer.model.Forward;
 import io.hebbscope.trainer.model.Gradients;
-import io.hebbscope.trainer.model.Mlp;
+import io.hebbscope.trainer.model.Model;
 import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -22,14 +22,9 @@ public final class Probe {
         this.layers = List.copyOf(layers);
     }
 
-    /** Describes the linear maps of {@code model} as monitored layers "layer0", "layer1", ... */
-    public static List<LayerInfo> layersOf(Mlp model) {
-        List<LayerInfo> infos = new ArrayList<>();
-        for (int l = 0; l < model.layerCount(); l++) {
-            INDArray w = model.weight(l);
-            infos.add(new LayerInfo("layer" + l, l, w.rows(), w.columns()));
-        }
-        return List.copyOf(infos);
+    /** The monitored linear maps of {@code model} ("layer0", ... for an MLP; "enc0.q", ... for a transformer). */
+    public static List<LayerInfo> layersOf(Model model) {
+        return model.layers();
     }
 
     public List<LayerInfo> layers() {
@@ -37,7 +32,7 @@ public final class Probe {
     }
 
     /** W_t of every layer, copied before the step touches the weights (before noise). */
-    public List<INDArray> captureWeights(Mlp model) {
+    public List<INDArray> captureWeights(Model model) {
         List<INDArray> copies = new ArrayList<>(model.layerCount());
         for (INDArray w : model.weights()) {
             copies.add(w.dup());
@@ -45,11 +40,14 @@ public final class Probe {
         return copies;
     }
 
-    /** H = (1/B) h^T a, out x in: the batch mean of h_i a_j. */
+    /**
+     * H = (1/N) h^T a, out x in: the mean of h_i a_j over the N rows of h and a (N = B examples, or B*T
+     * example-tokens for a map applied per token).
+     */
     public static INDArray hebbian(INDArray preActivation, INDArray input) {
-        long batch = preActivation.size(0);
+        long rows = preActivation.size(0);
         INDArray h = Nd4j.createUninitialized(preActivation.dataType(), preActivation.size(1), input.size(1));
-        Nd4j.gemm(preActivation, input, h, true, false, 1.0 / batch, 0.0);
+        Nd4j.gemm(preActivation, input, h, true, false, 1.0 / rows, 0.0);
         return h;
     }
 
@@ -62,7 +60,7 @@ public final class Probe {
      * @param signals   the rule's g per layer, or null when g = -dL/dW
      */
     public List<LayerTerms> terms(List<INDArray> before, Forward forward, Gradients gradients,
-                                  List<INDArray> signals, Mlp model) {
+                                  List<INDArray> signals, Model model) {
         List<LayerTerms> terms = new ArrayList<>(layers.size());
         for (int l = 0; l < layers.size(); l++) {
             INDArray hebb = hebbian(forward.preActivations().get(l), forward.inputs().get(l));

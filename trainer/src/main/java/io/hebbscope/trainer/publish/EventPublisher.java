@@ -109,6 +109,7 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
         long now = System.currentTimeMillis();
         StepMetrics metrics = StepMetrics.newBuilder().setRunId(run.runId()).setStep(step.step()).setEpoch(step.epoch())
             .setTrainLoss(step.trainLoss()).setValidationLoss(step.validationLoss()).setLearningRate(step.learningRate())
+            .setValidationAccuracy(step.validationAccuracy())
             .setTimestampMs(now).setWeightNorms(Arrays.stream(step.weightNorms()).boxed().toList()).build();
         send(topics.trainMetrics().name(), run.runId(), codec.encode(metrics));
         for (LayerTerms terms : step.layers()) {

@@ -1,27 +1,29 @@
 package io.hebbscope.trainer.rules;
 
-import io.hebbscope.trainer.model.Mlp;
+import io.hebbscope.trainer.model.Gradients;
+import io.hebbscope.trainer.model.Model;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Plain SGD with L2 weight decay on the weight matrices: W <- W - lr (dL/dW + gamma W). Biases get plain SGD,
- * b <- b - lr dL/db, with no decay (the paper's analysis concerns W, and decaying biases is not standard).
- * The signal is g = -dL/dW.
+ * Plain SGD: W <- W - lr (dL/dW + P_W + gamma W + lambda sign(W) + xi) on the monitored weights, with P the
+ * activation-sparsity penalty's gradient and the rest from {@link Regularizers}; biases and extra parameters get
+ * p <- p - lr (dL/dp + P_p), no decay. The signal is g = -dL/dW.
  */
 public final class Sgd implements UpdateRule {
-    private final double weightDecay;
+    private final Regularizers regularizers;
 
+    public Sgd(Regularizers regularizers) {
+        this.regularizers = regularizers;
+    }
+
+    /** SGD with L2 weight decay only. */
     public Sgd(double weightDecay) {
-        if (weightDecay < 0 || !Double.isFinite(weightDecay)) {
-            throw new IllegalArgumentException("weight decay must be finite and >= 0: " + weightDecay);
-        }
-        this.weightDecay = weightDecay;
+        this(Regularizers.decay(weightDecay));
     }
 
     public double weightDecay() {
-        return weightDecay;
+        return regularizers.weightDecay();
     }
 
     @Override
@@ -35,21 +37,33 @@ public final class Sgd implements UpdateRule {
     }
 
     @Override
-    public void apply(Mlp model, StepContext context, List<INDArray> signals) {
+    public void apply(Model model, StepContext context, List<INDArray> signals) {
         double lr = context.learningRate();
+        Gradients grads = context.gradients();
+        Gradients penalty = context.penalty();
         for (int l = 0; l < model.layerCount(); l++) {
             INDArray w = model.weight(l);
-            INDArray gradW = context.gradients().weight(l);
+            INDArray gradW = grads.weight(l);
             if (signals != null) {
                 signals.get(l).assign(gradW).negi();
             }
-            // W - lr (grad + gamma W) = (1 - lr gamma) W - lr grad, in place without temporaries.
-            if (weightDecay != 0.0) {
-                w.muli(1.0 - lr * weightDecay);
+            INDArray d = gradW.dup();
+            if (penalty != null) {
+                d.addi(penalty.weight(l));
             }
-            Nd4j.getBlasWrapper().level1().axpy(w.length(), -lr, gradW, w);
-            INDArray b = model.bias(l);
-            Nd4j.getBlasWrapper().level1().axpy(b.length(), -lr, context.gradients().bias(l), b);
+            regularizers.addAll(d, w);
+            w.subi(d.muli(lr));
+            step(model.bias(l), grads.bias(l), penalty == null ? null : penalty.bias(l), lr);
+        }
+        for (int i = 0; i < model.extras().size(); i++) {
+            step(model.extras().get(i), grads.extra(i), penalty == null ? null : penalty.extra(i), lr);
+        }
+    }
+
+    private static void step(INDArray p, INDArray grad, INDArray penalty, double lr) {
+        p.subi(grad.mul(lr));
+        if (penalty != null) {
+            p.subi(penalty.mul(lr));
         }
     }
 }

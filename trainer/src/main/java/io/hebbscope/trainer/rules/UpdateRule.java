@@ -1,21 +1,27 @@
 package io.hebbscope.trainer.rules;
 
-import io.hebbscope.trainer.model.Mlp;
+import io.hebbscope.trainer.model.Model;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * How weights change given a step's forward pass and gradients (SGD, Adam, DFA, ...). The trainer loop only
- * sees this interface, so a new rule is a new class. Injected weight noise is not part of a rule: it is applied
- * by {@link WeightNoise} before the forward pass, whatever the rule.
+ * How parameters change given a step's batch, forward pass and task-loss gradients (SGD, Adam, DFA, ...). The
+ * trainer loop only sees this interface, so a new rule is a new class registered in {@link UpdateRules}. Each rule
+ * defines its learning signal g per monitored weight W (shared/paper-notes.md): what it would change W by per unit
+ * learning rate with no weight decay and no noise. Regularizers ({@link Regularizers}: L2 decay, L1, gradient
+ * noise; the activation-sparsity penalty's gradient from the context) are added by the rule to the update.
+ * Injected weight noise is not part of a rule: {@link WeightNoise} applies it before the forward pass.
  */
 public interface UpdateRule {
 
     /** Short name for configs and events, e.g. "sgd". */
     String name();
 
-    /** Allocates optimizer state for {@code model}; called once before step 0, outside any workspace. */
-    default void init(Mlp model) {}
+    /**
+     * Allocates optimizer state for {@code model} before step 0, outside any workspace. Idempotent: a second call
+     * for the same model does nothing.
+     */
+    default void init(Model model) {}
 
     /**
      * True when the rule's learning signal g is exactly -dL/dW (plain SGD), so the probe can report
@@ -24,10 +30,10 @@ public interface UpdateRule {
     boolean signalIsNegativeGradient();
 
     /**
-     * Applies one update in place to the model's weights and biases, including the rule's weight decay.
+     * Applies one update in place to the model's parameters, including the regularizers.
      *
-     * @param signals when non-null, one array per layer of W's shape (workspace scratch) into which the rule
-     *                writes its learning signal g: the change of W per unit learning rate without decay or noise
+     * @param signals when non-null, one array per monitored map of W's shape (workspace scratch) into which the
+     *                rule writes its learning signal g
      */
-    void apply(Mlp model, StepContext context, List<INDArray> signals);
+    void apply(Model model, StepContext context, List<INDArray> signals);
 }

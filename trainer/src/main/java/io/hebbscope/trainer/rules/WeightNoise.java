@@ -1,6 +1,6 @@
 package io.hebbscope.trainer.rules;
 
-import io.hebbscope.trainer.model.Mlp;
+import io.hebbscope.trainer.model.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.random.impl.GaussianDistribution;
 import org.nd4j.linalg.api.rng.Random;
@@ -8,8 +8,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The paper's injected weight noise (Eq. 14): before each step's forward pass, W <- W + sigma eps with
- * eps ~ N(0, I), so the step's gradient is taken at the noisy weights and the noise stays in W_{t+1}.
- * Biases get no noise. The draws come from a private native generator seeded once, so a run is reproducible.
+ * eps ~ N(0, I) on every monitored weight matrix, so the step's gradient is taken at the noisy weights and the
+ * noise stays in W_{t+1}. Biases and extra parameters (embeddings, norms) get no noise. The draws come from a
+ * private native generator seeded once, so a run is reproducible.
  */
 public final class WeightNoise {
     private final double sigma;
@@ -36,8 +37,8 @@ public final class WeightNoise {
         return sigma > 0;
     }
 
-    /** Adds sigma eps to every weight matrix in place; the draw is scratch in the current workspace. */
-    public void perturb(Mlp model) {
+    /** Adds sigma eps to every monitored weight matrix in place; the draw is scratch in the current workspace. */
+    public void perturb(Model model) {
         if (!active()) {
             return;
         }

@@ -8,7 +8,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public interface Task {
 
-    /** Short name for configs and events, e.g. "sre". */
+    /** Short name for configs and events: "sre", "linear", "cifar10". */
     String name();
 
     INDArray trainInputs();
@@ -23,5 +23,15 @@ public interface Task {
 
     default int trainSize() {
         return (int) trainInputs().size(0);
+    }
+
+    /** Whether {@link #correct} counts something (classification tasks). */
+    default boolean hasAccuracy() {
+        return false;
+    }
+
+    /** How many rows of {@code output} predict their target's class (classification tasks only). */
+    default long correct(INDArray output, INDArray target) {
+        throw new UnsupportedOperationException(name() + " has no accuracy");
     }
 }

@@ -1,0 +1,46 @@
+package io.hebbscope.trainer.tasks;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Softmax cross-entropy against one-hot (or soft) targets, averaged over the batch:
+ * L = -(1/B) sum_i sum_k t_ik log softmax(y_i)_k, so dL/dy = (softmax(y) - t) / B (PyTorch's
+ * {@code nn.CrossEntropyLoss()} on logits). Computed with the log-sum-exp shift for stability.
+ */
+public final class CrossEntropyLoss implements Loss {
+
+    @Override
+    public String name() {
+        return "cross-entropy";
+    }
+
+    private static INDArray logSoftmax(INDArray output) {
+        INDArray shifted = output.subColumnVector(output.max(true, 1));
+        INDArray lse = Transforms.log(Transforms.exp(shifted, true).sum(true, 1), false);
+        return shifted.subiColumnVector(lse);
+    }
+
+    @Override
+    public double value(INDArray output, INDArray target) {
+        return -logSoftmax(output).muli(target).sumNumber().doubleValue() / output.size(0);
+    }
+
+    @Override
+    public INDArray gradient(INDArray output, INDArray target) {
+        return Transforms.exp(logSoftmax(output), false).subi(target).divi(output.size(0));
+    }
+
+    /** Rows whose largest output is at the target's largest entry. */
+    public static long correct(INDArray output, INDArray target) {
+        long[] predicted = output.argMax(1).toLongVector();
+        long[] actual = target.argMax(1).toLongVector();
+        long n = 0;
+        for (int i = 0; i < predicted.length; i++) {
+            if (predicted[i] == actual[i]) {
+                n++;
+            }
+        }
+        return n;
+    }
+}
