@@ -2,15 +2,12 @@ package io.hebbscope.cli.sweep;
 
 import io.hebbscope.trainer.TrainerConfig;
 
-/** Applies a sweep point to the base configuration. */
+/** Applies a sweep point to the base configuration (the builder validates model and rule names). */
 public final class SweepConfigs {
     private SweepConfigs() {}
 
     public static TrainerConfig.Builder configure(TrainerConfig.Builder base, SweepPoint p) {
-        if (!p.model().equals("mlp")) {
-            throw new IllegalArgumentException("unknown model '" + p.model() + "' (mlp)");
-        }
-        return base.rule(p.rule()).weightDecay(p.weightDecay()).noiseSigma(p.noise()).learningRate(p.learningRate())
-            .seed(p.seed());
+        return base.model(p.model()).rule(p.rule()).weightDecay(p.weightDecay()).noiseSigma(p.noise())
+            .learningRate(p.learningRate()).seed(p.seed());
     }
 }

@@ -46,7 +46,8 @@ public final class SweepTable {
                 rows.add(new SweepRow(run.getKey(), p.model(), p.rule(), p.weightDecay(), p.noise(), p.learningRate(), p.seed(),
                     layer.getKey(), mean(last, LayerAlignment::getGradient), mean(last, LayerAlignment::getSignal),
                     mean(last, LayerAlignment::getUpdate),
-                    outcome == null || outcome.summary() == null ? null : outcome.summary().finalValidationLoss(), null,
+                    outcome == null || outcome.summary() == null ? null : outcome.summary().finalValidationLoss(),
+                    outcome == null || outcome.summary() == null ? null : outcome.summary().finalValidationAccuracy(),
                     outcome == null || outcome.collapsed(layerIndex)));
             }
         }
