@@ -1,5 +1,6 @@
 package io.hebbscope.analyzer.plugin;
 
+import io.hebbscope.analyzer.topology.StepChain;
 import io.hebbscope.schema.LayerStep;
 import io.hebbscope.schema.PluginLayerState;
 import io.hebbscope.schema.PluginResult;

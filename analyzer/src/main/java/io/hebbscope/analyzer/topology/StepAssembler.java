@@ -24,7 +24,6 @@ import io.hebbscope.schema.Tensor;
 import io.hebbscope.schema.TensorCodec;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -116,40 +115,27 @@ final class StepAssembler implements Processor<String, BlockAlignment, String, R
         step.setTimestampMs(Math.max(step.getTimestampMs(), block.getTimestampMs()));
         pending.put(stepKey, step);
         if (received.size() == step.getBlockCount()) {
-            List<Long> completed = new ArrayList<>(state.getCompletedSteps());
-            completed.add(step.getStep());
-            Collections.sort(completed);
-            state.setCompletedSteps(completed);
-            drain(layerKey, block, state);
+            release(layerKey, block, step, state);
         }
         layers.put(layerKey, state);
     }
 
-    /** Emits every completed step whose predecessor has been emitted; gives up on a missing step when too many wait. */
-    private void drain(String layerKey, BlockAlignment block, LayerState state) {
-        while (!state.getCompletedSteps().isEmpty()) {
-            long expectedPrevious = state.getEmittedSteps() == 0 ? -1L : state.getLastEmittedStep();
-            Long next = null;
-            for (Long s : state.getCompletedSteps()) {
-                if (pending.get(stepKey(layerKey, s)).getPreviousStep() == expectedPrevious) {
-                    next = s;
-                    break;
-                }
-            }
-            if (next == null) {
-                if (state.getCompletedSteps().size() <= settings.maxWaitingSteps()) {
-                    return;
-                }
-                next = state.getCompletedSteps().get(0);
-                metrics.skippedSteps.labelValues(block.getRunId(), block.getLayer()).inc();
-            }
-            long emitted = next;
-            emit(block.getRunId(), block.getLayer(), pending.get(stepKey(layerKey, emitted)), state);
-            deletePendingUpTo(layerKey, emitted);
-            List<Long> rest = new ArrayList<>(state.getCompletedSteps());
-            rest.removeIf(s -> s <= emitted);
-            state.setCompletedSteps(rest);
+    /** Emits every assembled step whose predecessor has been emitted, in publish order (see {@link StepChain}). */
+    private void release(String layerKey, BlockAlignment block, PendingStep completed, LayerState state) {
+        List<Long> previous = new ArrayList<>();
+        for (long s : state.getCompletedSteps()) {
+            previous.add(pending.get(stepKey(layerKey, s)).getPreviousStep());
         }
+        StepChain chain = new StepChain(state.getLastEmittedStep(), state.getEmittedSteps(), state.getCompletedSteps(), previous);
+        int[] skipped = {0};
+        for (long s : chain.complete(completed.getStep(), completed.getPreviousStep(), settings.maxWaitingSteps(), skipped)) {
+            emit(block.getRunId(), block.getLayer(), pending.get(stepKey(layerKey, s)), state);
+            deletePendingUpTo(layerKey, s);
+        }
+        if (skipped[0] > 0) {
+            metrics.skippedSteps.labelValues(block.getRunId(), block.getLayer()).inc(skipped[0]);
+        }
+        state.setCompletedSteps(chain.waitingSteps());
     }
 
     /** Steps at or before an emitted one can never be emitted: drop them, complete or not. */

@@ -1,4 +1,4 @@
-package io.hebbscope.analyzer.plugin;
+package io.hebbscope.analyzer.topology;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.hebbscope.analyzer.plugin;
+package io.hebbscope.analyzer.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
