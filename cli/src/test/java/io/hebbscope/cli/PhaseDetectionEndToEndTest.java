@@ -31,10 +31,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -226,25 +222,7 @@ class PhaseDetectionEndToEndTest {
         return v == null ? "n/a" : String.format(Locale.ROOT, "%.3f", v);
     }
 
-    /** Everything currently in a topic (committed records only), from the beginning. */
     static <K, V> List<V> readAll(Topic<K, V> topic) {
-        Properties p = new Properties();
-        p.putAll(client);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
-        List<V> out = new ArrayList<>();
-        try (KafkaConsumer<K, V> c = new KafkaConsumer<>(p, topic.keySerde().deserializer(), topic.valueSerde().deserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic.name()).stream()
-                .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<K, V> r : c.poll(Duration.ofMillis(500))) {
-                    out.add(r.value());
-                }
-            }
-        }
-        return out;
+        return TopicReader.readAll(client, topic);
     }
 }

@@ -1,8 +1,8 @@
 package io.hebbscope.schema;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -31,18 +31,33 @@ public final class TopicSetup {
         if (partitions < 1) {
             throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
         }
+        Map<String, String> big = Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_MESSAGE_BYTES));
+        List<NewTopic> wanted = List.of(
+            topic(topics.runs().name(), 1, replication, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
+            topic(topics.layerSteps().name(), partitions, replication, big),
+            topic(topics.trainMetrics().name(), partitions, replication, Map.of()),
+            topic(topics.neuronAlignment().name(), partitions, replication, Map.of()),
+            topic(topics.layerAlignment().name(), partitions, replication, Map.of()),
+            topic(topics.phases().name(), partitions, replication, Map.of()),
+            topic(topics.deadLetters().name(), 1, replication, big));
+        createMissing(clientProps, wanted);
+    }
+
+    /** Creates further topics (plug-in outputs) when missing, with the same partitioning as the per-layer topics. */
+    public static void ensureTopics(Properties clientProps, List<String> names, int partitions, short replication) {
+        createMissing(clientProps, names.stream().map(n -> topic(n, partitions, replication, Map.of())).toList());
+    }
+
+    private static NewTopic topic(String name, int partitions, short replication, Map<String, String> configs) {
+        return new NewTopic(name, Optional.of(partitions), replication < 0 ? Optional.empty() : Optional.of(replication))
+            .configs(configs);
+    }
+
+    /** Creates those of {@code wanted} that do not exist; a topic created meanwhile by someone else is fine. */
+    private static void createMissing(Properties clientProps, List<NewTopic> wanted) {
         try (Admin admin = Admin.create(clientProps)) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> missing = new ArrayList<>();
-            Map<String, String> big = Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_MESSAGE_BYTES));
-            add(missing, existing, topics.runs().name(), 1, replication,
-                Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
-            add(missing, existing, topics.layerSteps().name(), partitions, replication, big);
-            add(missing, existing, topics.trainMetrics().name(), partitions, replication, Map.of());
-            add(missing, existing, topics.neuronAlignment().name(), partitions, replication, Map.of());
-            add(missing, existing, topics.layerAlignment().name(), partitions, replication, Map.of());
-            add(missing, existing, topics.phases().name(), partitions, replication, Map.of());
-            add(missing, existing, topics.deadLetters().name(), 1, replication, big);
+            List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
             if (missing.isEmpty()) {
                 return;
             }
@@ -57,40 +72,8 @@ public final class TopicSetup {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot create hebbscope topics: " + (e.getCause() == null ? e : e.getCause()), e);
-        }
-    }
-
-    /** Creates further topics (plug-in outputs) when missing, with the same partitioning as the per-layer topics. */
-    public static void ensureTopics(Properties clientProps, List<String> names, int partitions, short replication) {
-        try (Admin admin = Admin.create(clientProps)) {
-            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> missing = new ArrayList<>();
-            for (String name : names) {
-                add(missing, existing, name, partitions, replication, Map.of());
-            }
-            if (!missing.isEmpty()) {
-                try {
-                    admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw e;
-                    }
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating topics", e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot create topics " + names + ": " + (e.getCause() == null ? e : e.getCause()), e);
-        }
-    }
-
-    private static void add(List<NewTopic> missing, Set<String> existing, String name, int partitions, short replication,
-                            Map<String, String> configs) {
-        if (!existing.contains(name)) {
-            missing.add(new NewTopic(name, java.util.Optional.of(partitions),
-                replication < 0 ? java.util.Optional.empty() : java.util.Optional.of(replication)).configs(configs));
+            throw new IllegalStateException("cannot create topics " + wanted.stream().map(NewTopic::name).toList() + ": "
+                + (e.getCause() == null ? e : e.getCause()), e);
         }
     }
 }
