@@ -19,6 +19,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * Hebbian term per layer, as the analyzer reports it. Without a terminal it prints one line per epoch.
  */
 final class ProgressDisplay implements TrainingListener {
+    private static final int MAX_LAYERS_SHOWN = 4;
     private final AlignmentWatcher watcher;
     private final PrintWriter out;
     private final boolean bar;
@@ -63,9 +64,10 @@ final class ProgressDisplay implements TrainingListener {
         if (latest.isEmpty()) {
             return "(waiting for the analyzer)";
         }
+        // The bar shares one terminal line: the first few layers, the rest elided.
         StringJoiner j = new StringJoiner(" ");
-        latest.forEach((layer, a) -> j.add(layer + " " + signed(a.getSignalEwma())));
-        return j.toString();
+        latest.entrySet().stream().limit(MAX_LAYERS_SHOWN).forEach(e -> j.add(e.getKey() + " " + signed(e.getValue().getSignalEwma())));
+        return latest.size() > MAX_LAYERS_SHOWN ? j + " …" : j.toString();
     }
 
     static String signed(Double v) {
