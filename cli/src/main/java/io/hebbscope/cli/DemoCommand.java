@@ -19,7 +19,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Everything on this machine: an in-process Kafka broker, the analyzer with its metrics endpoint, one training run. */
-@Command(name = "demo", mixinStandardHelpOptions = true, defaultValueProvider = DemoCommand.Defaults.class,
+@Command(name = "demo", mixinStandardHelpOptions = true, defaultValueProvider = CommandDefaults.class,
     description = "Start a Kafka broker in-process, the analyzer and its Prometheus endpoint, train one SRE run on "
         + "the CPU with live alignment, and print the final per-layer table.")
 final class DemoCommand implements Callable<Integer> {
@@ -42,23 +42,6 @@ final class DemoCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
-
-    /** A short run by default: the demo should finish in about a minute. */
-    static final class Defaults implements CommandLine.IDefaultValueProvider {
-        @Override
-        public String defaultValue(CommandLine.Model.ArgSpec arg) {
-            if (arg instanceof CommandLine.Model.OptionSpec o) {
-                return switch (o.longestName()) {
-                    case "--epochs" -> "10";
-                    case "--learning-rate" -> "0.1";
-                    // plug-ins re-assemble the full tensors, doubling the analyzer's work: opt-in for the demo
-                    case "--plugins" -> "none";
-                    default -> null;
-                };
-            }
-            return null;
-        }
-    }
 
     @Override
     public Integer call() throws Exception {

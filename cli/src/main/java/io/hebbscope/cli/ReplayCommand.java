@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
  * Re-runs the analyzer (and plug-ins) over the stored log under a new application id, into output topics of
  * their own, until it has caught up with the log as it was at the start; the live analyzer is not disturbed.
  */
-@Command(name = "replay", mixinStandardHelpOptions = true, defaultValueProvider = ReplayCommand.Defaults.class,
+@Command(name = "replay", mixinStandardHelpOptions = true, defaultValueProvider = CommandDefaults.class,
     description = "Analyze stored events again (all runs or --run ones) into topics of their own prefix, then exit.")
 final class ReplayCommand implements Callable<Integer> {
     @Mixin
@@ -43,14 +43,6 @@ final class ReplayCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
-
-    /** A replay reads what is there: no metrics endpoint unless asked. */
-    static final class Defaults implements CommandLine.IDefaultValueProvider {
-        @Override
-        public String defaultValue(CommandLine.Model.ArgSpec arg) {
-            return arg instanceof CommandLine.Model.OptionSpec o && o.longestName().equals("--metrics-port") ? "-1" : null;
-        }
-    }
 
     @Override
     public Integer call() throws Exception {

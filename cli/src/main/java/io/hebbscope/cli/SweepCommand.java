@@ -41,7 +41,7 @@ import picocli.CommandLine.Option;
  * A grid of runs, trained in parallel threads into the same topics, analyzed by one analyzer; the results table
  * comes from the analyzer's output topics, the code path of live monitoring.
  */
-@Command(name = "sweep", mixinStandardHelpOptions = true, defaultValueProvider = SweepCommand.Defaults.class,
+@Command(name = "sweep", mixinStandardHelpOptions = true, defaultValueProvider = CommandDefaults.class,
     description = "Train a grid of runs (model x rule x γ x σ x learning rate x seed), analyze them, and write a results "
         + "table (CSV, Markdown) with a summary in the layout of the paper's Table 1.")
 final class SweepCommand implements Callable<Integer> {
@@ -93,14 +93,6 @@ final class SweepCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
-
-    /** Sweeps are many runs: no plug-ins unless asked. */
-    static final class Defaults implements CommandLine.IDefaultValueProvider {
-        @Override
-        public String defaultValue(CommandLine.Model.ArgSpec arg) {
-            return arg instanceof CommandLine.Model.OptionSpec o && o.longestName().equals("--plugins") ? "none" : null;
-        }
-    }
 
     @Override
     public Integer call() throws Exception {
