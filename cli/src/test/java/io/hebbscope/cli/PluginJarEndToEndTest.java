@@ -70,7 +70,7 @@ class PluginJarEndToEndTest {
         Path jars = dir.resolve("plugins");
         pluginJar(jars);
         Map<String, AnalyzerPlugin> found = Plugins.discover(Plugins.withJarsIn(jars, getClass().getClassLoader()));
-        assertThat(found).containsKeys("test-mean-hebbian", "stationarity", "gradient-alignment");
+        assertThat(found).containsKeys("test-mean-hebbian", "stationarity", "gradient-alignment", "oja-alignment");
         Map<String, AnalyzerPlugin> withoutJar = Plugins.discover(getClass().getClassLoader());
         assertThat(withoutJar).doesNotContainKey("test-mean-hebbian");
 
@@ -109,6 +109,9 @@ class PluginJarEndToEndTest {
             }
             List<PluginResult> stationarity = TopicReader.readAll(client, topics.pluginResults("stationarity"));
             assertThat(stationarity).hasSize(3 * 6);
+            // Oja's direction needs W(step) and E[h²], both from the log: every step has them
+            List<PluginResult> oja = TopicReader.readAll(client, topics.pluginResults("oja-alignment"));
+            assertThat(oja).hasSize(3 * 6).allSatisfy(r -> assertThat(r.getValues()).containsKeys("signal", "gradient", "update"));
             assertThat(analyzer.failure()).isNull();
         }
     }

@@ -29,7 +29,7 @@ public final class EventCodec {
 
     /** Older schema versions, as resources under io/hebbscope/schema/history. */
     static final List<String> HISTORY = List.of("StepMetrics-v1.avsc", "LayerStep-v1.avsc", "BlockAlignment-v1.avsc",
-        "PendingStep-v1.avsc", "LayerAlignment-v1.avsc");
+        "PendingStep-v1.avsc", "LayerAlignment-v1.avsc", "LayerStep-v2.avsc");
 
     private static final byte[] MAGIC = {(byte) 0xC3, (byte) 0x01};
     private static final EventCodec INSTANCE = new EventCodec();

@@ -97,6 +97,7 @@ final class PluginRunner implements Processor<String, LayerStep, String, PluginR
         float[] update = new float[rows * cols];
         double[] snapshot = parts.stream().allMatch(b -> b.getWeights() != null) ? new double[rows * cols] : null;
         boolean negativeGradient = first.getSignal() == null;
+        float[] squareMean = parts.stream().allMatch(b -> b.getOutputSquareMean() != null) ? new float[rows] : null;
         for (LayerStep b : parts) {
             int offset = b.getRowOffset() * cols;
             copy(TensorCodec.decodeFloats(b.getGradient()), gradient, offset);
@@ -104,6 +105,9 @@ final class PluginRunner implements Processor<String, LayerStep, String, PluginR
             copy(TensorCodec.decodeFloats(b.getUpdate()), update, offset);
             if (b.getSignal() != null) {
                 copy(TensorCodec.decodeFloats(b.getSignal()), signal, offset);
+            }
+            if (squareMean != null) {
+                copy(TensorCodec.decodeFloats(b.getOutputSquareMean()), squareMean, b.getRowOffset());
             }
             if (snapshot != null) {
                 double[] w = TensorCodec.decodeDoubles(b.getWeights());
@@ -133,7 +137,7 @@ final class PluginRunner implements Processor<String, LayerStep, String, PluginR
         }
         AssembledLayerStep step = new AssembledLayerStep(first.getRunId(), first.getLayer(), first.getLayerIndex(),
             first.getStep(), first.getEpoch(), rows, cols, gradient, signal, negativeGradient, hebbian, update, weights,
-            runs.get(first.getRunId()));
+            squareMean, runs.get(first.getRunId()));
         for (AnalyzerPlugin plugin : plugins) {
             Map<String, Double> values;
             try {

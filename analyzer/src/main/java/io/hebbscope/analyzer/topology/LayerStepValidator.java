@@ -53,6 +53,9 @@ public final class LayerStepValidator {
         if (s.getWeights() != null) {
             values("weights", s.getWeights(), rows, cols);
         }
+        if (s.getOutputSquareMean() != null) {
+            values("outputSquareMean", s.getOutputSquareMean(), rows, 1);
+        }
         check(Double.isFinite(s.getWeightNorm()), "non_finite", "weight norm is " + s.getWeightNorm());
         double[] sums = RowSums.of(gradient, signal, hebbian, update, rows, cols);
         double[] sketch = UpdateSketch.of(update, s.getRowOffset(), rows, cols);

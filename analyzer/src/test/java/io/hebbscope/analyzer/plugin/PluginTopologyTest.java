@@ -165,11 +165,30 @@ class PluginTopologyTest {
         RunStarted run = RunStarted.newBuilder().setRunId("r").setStartedAtMs(0).setTask("t").setModel("m").setRule("sgd").setSeed(0)
             .setConfig(Map.of("weightDecay", Double.toString(gamma))).setLayers(List.of()).setStepsPerEpoch(1).setTotalSteps(1)
             .setSnapshotEvery(1).setDtype(io.hebbscope.schema.DType.FLOAT32).build();
-        AssembledLayerStep step = new AssembledLayerStep("r", "l", 0, 0, 0, 2, 2, negate(g), g, true, new float[4], new float[4], w, run);
+        AssembledLayerStep step = new AssembledLayerStep("r", "l", 0, 0, 0, 2, 2, negate(g), g, true, new float[4], new float[4], w, null, run);
         Map<String, Double> v = new StationarityPlugin().analyze(step);
         assertThat(v.get("residual")).isCloseTo(0.0, within(1e-6));
         assertThat(v.get("cosine")).isCloseTo(1.0, within(1e-6));
         assertThat(v.get("ratio")).isCloseTo(1.0, within(1e-6));
+    }
+
+    @Test
+    void ojaAlignmentOfAHandComputedLayer() {
+        // 1 neuron x 2 inputs: H = (2, 0), W = (1, 1), E[h²] = 1 -> O = H - 1 * W = (1, -1)
+        float[] hebbian = {2, 0};
+        double[] w = {1, 1};
+        float[] signal = {1, -1};
+        AssembledLayerStep step = new AssembledLayerStep("r", "l", 0, 0, 0, 1, 2, new float[] {0, 1}, signal, false, hebbian,
+            new float[] {-1, 1}, w, new float[] {1}, null);
+        Map<String, Double> v = new io.hebbscope.analyzer.plugin.examples.OjaAlignmentPlugin().analyze(step);
+        assertThat(v.get("signal")).isCloseTo(1.0, within(1e-9));
+        // -grad = (0, -1) against (1, -1): 1/sqrt(2)
+        assertThat(v.get("gradient")).isCloseTo(Math.sqrt(0.5), within(1e-9));
+        assertThat(v.get("update")).isCloseTo(-1.0, within(1e-9));
+        // without the statistic there is nothing to say
+        AssembledLayerStep without = new AssembledLayerStep("r", "l", 0, 0, 0, 1, 2, new float[] {0, 1}, signal, false, hebbian,
+            new float[] {-1, 1}, w, null, null);
+        assertThat(new io.hebbscope.analyzer.plugin.examples.OjaAlignmentPlugin().analyze(without)).isEmpty();
     }
 
     private static float[] negate(float[] x) {

@@ -11,8 +11,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   <li>{@code signal}: g, the rule's change per unit learning rate without decay or noise;
  *       null when it is exactly -gradient (SGD), so it is never sent twice;</li>
  *   <li>{@code hebbian}: H = (1/B) h^T a, h the pre-activation, a the layer input;</li>
- *   <li>{@code update}: U = W_{t+1} - W_t, everything included.</li>
+ *   <li>{@code update}: U = W_{t+1} - W_t, everything included;</li>
+ *   <li>{@code outputSquareMean}: per neuron (a vector of rows) the batch mean of h_i², what Oja's rule
+ *       {@code H - diag(E[h²]) W} needs beside H and W.</li>
  * </ul>
  */
 public record LayerTerms(LayerInfo layer, INDArray weights, INDArray gradient, INDArray signal,
-                         INDArray hebbian, INDArray update) {}
+                         INDArray hebbian, INDArray update, INDArray outputSquareMean) {}

@@ -63,10 +63,11 @@ public final class Probe {
                                   List<INDArray> signals, Model model) {
         List<LayerTerms> terms = new ArrayList<>(layers.size());
         for (int l = 0; l < layers.size(); l++) {
-            INDArray hebb = hebbian(forward.preActivations().get(l), forward.inputs().get(l));
+            INDArray h = forward.preActivations().get(l);
+            INDArray hebb = hebbian(h, forward.inputs().get(l));
             INDArray update = model.weight(l).sub(before.get(l));
             terms.add(new LayerTerms(layers.get(l), before.get(l), gradients.weight(l),
-                    signals == null ? null : signals.get(l), hebb, update));
+                    signals == null ? null : signals.get(l), hebb, update, h.mul(h).mean(0)));
         }
         return List.copyOf(terms);
     }

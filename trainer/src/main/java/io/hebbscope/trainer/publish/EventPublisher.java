@@ -126,6 +126,7 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
         float[] hebbian = flat(terms.hebbian());
         float[] update = flat(terms.update());
         float[] weights = policy.snapshots(step.step()) ? flat(terms.weights()) : null;
+        float[] squareMean = terms.outputSquareMean() == null ? null : flat(terms.outputSquareMean());
         int per = policy.rowsPerBlock(rows, cols);
         int blocks = (rows + per - 1) / per;
         long previous = previousStep.getOrDefault(layer.name(), -1L);
@@ -141,6 +142,7 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
                 .setGradient(block(gradient, from, n, cols)).setSignal(signal == null ? null : block(signal, from, n, cols))
                 .setHebbian(block(hebbian, from, n, cols)).setUpdate(block(update, from, n, cols))
                 .setWeights(weights == null ? null : block(weights, from, n, cols))
+                .setOutputSquareMean(squareMean == null ? null : block(squareMean, from, n, 1))
                 .setTimestampMs(now).setWeightNorm(weightNorm).build();
             send(topics.layerSteps().name(), Keys.layerBlock(run.runId(), layer.name(), b), codec.encode(event));
         }

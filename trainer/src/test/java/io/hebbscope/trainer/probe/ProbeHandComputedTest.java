@@ -57,6 +57,9 @@ class ProbeHandComputedTest {
         assertThat(terms.layer().cols()).isEqualTo(2);
         assertClose(terms.weights(), new double[][] {{0.5, -1}, {2, 0.25}});
         assertClose(terms.hebbian(), new double[][] {{3.2, -2.7}, {9.475, -0.475}});
+        // per neuron the batch mean of h_i²: ((-1.4)² + 2.6²) / 2 and (2.3² + 5.55²) / 2
+        assertThat(terms.outputSquareMean().toDoubleVector()).containsExactly(new double[] {4.36, 18.04625},
+            org.assertj.core.data.Offset.offset(1e-5));
         assertClose(terms.gradient(), new double[][] {{0.2, -1.7}, {1.475, 1.025}});
         assertThat(terms.signal()).as("SGD's signal is -gradient, sent as null").isNull();
         assertClose(terms.update(), new double[][] {{-0.045, 0.22}, {-0.2475, -0.115}});
