@@ -67,11 +67,19 @@ final class PluginRunner implements Processor<String, LayerStep, String, PluginR
             duplicates.labelValues("plugins").inc();
             return;
         }
+        int[] skipped = {0};
+        if (block.getBlockCount() == 1 && chain.releasesAtOnce(block.getPreviousStep())) {
+            // The common case of a layer in one block, in order: nothing to assemble or wait for, so the
+            // full tensors need not go through the store and its changelog.
+            chain.complete(block.getStep(), block.getPreviousStep(), maxWaiting, skipped);
+            release(layerKey, List.of(block), state);
+            save(layerKey, state, chain);
+            return;
+        }
         blocks.put(blockKey, block);
         if (stepBlocks(layerKey, block.getStep()).size() < block.getBlockCount()) {
             return;
         }
-        int[] skipped = {0};
         for (long step : chain.complete(block.getStep(), block.getPreviousStep(), maxWaiting, skipped)) {
             release(layerKey, stepBlocks(layerKey, step), state);
             List<String> done = new ArrayList<>();
@@ -80,6 +88,10 @@ final class PluginRunner implements Processor<String, LayerStep, String, PluginR
             }
             done.forEach(blocks::delete);
         }
+        save(layerKey, state, chain);
+    }
+
+    private void save(String layerKey, PluginLayerState state, StepChain chain) {
         state.setLastEmittedStep(chain.lastReleased());
         state.setEmittedSteps(chain.released());
         state.setWaitingSteps(chain.waitingSteps());

@@ -31,6 +31,11 @@ public final class StepChain {
         return released > 0 && step <= lastReleased;
     }
 
+    /** Whether a step with this predecessor would be released at once, nothing waiting before it. */
+    public boolean releasesAtOnce(long previous) {
+        return waiting.isEmpty() && previous == (released == 0 ? -1L : lastReleased);
+    }
+
     /** Adds a completed step and returns the steps released by it, in order; {@code skipped} counts forced releases. */
     public List<Long> complete(long step, long previous, int maxWaiting, int[] skipped) {
         waiting.put(step, previous);

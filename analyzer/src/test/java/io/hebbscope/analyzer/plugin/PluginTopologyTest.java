@@ -154,6 +154,49 @@ class PluginTopologyTest {
         }
     }
 
+    /** Steps seen by a recorder when {@code log} is piped in. */
+    private List<AssembledLayerStep> record(List<LayerStep> log, RunStarted run) {
+        Recorder recorder = new Recorder();
+        PrometheusRegistry registry = new PrometheusRegistry();
+        StreamsBuilder builder = new StreamsBuilder();
+        var raw = AnalyzerTopology.build(builder, topics, AnalyzerSettings.DEFAULTS, new AnalyzerMetrics(registry, 128));
+        PluginTopology.build(builder, raw, topics, List.of(recorder), new FixedRuns(run), registry, 16);
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "plugin-order-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("s" + System.nanoTime()).toString());
+        try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props)) {
+            TestInputTopic<String, byte[]> in = driver.createInputTopic(topics.layerSteps().name(),
+                Serdes.String().serializer(), Serdes.ByteArray().serializer());
+            log.forEach(s -> in.pipeInput("k", EventCodec.get().encode(s)));
+        }
+        return recorder.seen;
+    }
+
+    @Test
+    void oneBlockLayersGiveTheSameStepsInOrderOrShuffled() {
+        LayerStepFixture f = new LayerStepFixture("run-1b", "layer1", 5, 3, 1, true, new long[] {0, 2, 4, 6, 8, 10}, 12);
+        List<LayerStep> log = new ArrayList<>();
+        for (int s = 0; s < f.steps.length; s++) {
+            log.addAll(f.blocksOf(s));
+        }
+        RunStarted run = RunStarted.newBuilder().setRunId("run-1b").setStartedAtMs(0).setTask("sre").setModel("mlp").setRule("dfa")
+            .setSeed(1).setConfig(Map.of()).setLayers(List.of()).setStepsPerEpoch(6).setTotalSteps(11).setSnapshotEvery(100)
+            .setDtype(io.hebbscope.schema.DType.FLOAT32).build();
+        List<AssembledLayerStep> inOrder = record(log, run);
+        assertThat(inOrder).extracting(AssembledLayerStep::step).containsExactly(0L, 2L, 4L, 6L, 8L, 10L);
+        List<LayerStep> shuffled = new ArrayList<>(log);
+        shuffled.add(log.get(2));
+        Collections.shuffle(shuffled, new Random(8));
+        List<AssembledLayerStep> fromShuffled = record(shuffled, run);
+        assertThat(fromShuffled).extracting(AssembledLayerStep::step).containsExactly(0L, 2L, 4L, 6L, 8L, 10L);
+        for (int i = 0; i < inOrder.size(); i++) {
+            assertThat(fromShuffled.get(i).signal()).containsExactly(inOrder.get(i).signal());
+            assertThat(fromShuffled.get(i).update()).containsExactly(f.terms.get(i)[3]);
+            assertThat(fromShuffled.get(i).signalIsNegativeGradient()).isFalse();
+        }
+    }
+
     @Test
     void stationarityIsExactWhenTheMeanSignalEqualsDecayTimesWeights() {
         double gamma = 0.01;
