@@ -1,9 +1,9 @@
 package io.hebbscope.cli;
 
+import io.hebbscope.schema.TopicPartitions;
 import io.hebbscope.schema.LayerAlignment;
 import io.hebbscope.schema.Topics;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -11,7 +11,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -31,10 +30,7 @@ final class AlignmentWatcher implements AutoCloseable {
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumer = new KafkaConsumer<>(p, new StringDeserializer(), topics.layerAlignment().valueSerde().deserializer());
-        List<TopicPartition> partitions = consumer.partitionsFor(topics.layerAlignment().name(), Duration.ofSeconds(30)).stream()
-            .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
+        TopicPartitions.assignFromBeginning(consumer, topics.layerAlignment().name());
         thread = new Thread(this::poll, "alignment-watcher");
         thread.setDaemon(true);
         thread.start();

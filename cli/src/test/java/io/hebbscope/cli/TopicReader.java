@@ -1,6 +1,7 @@
 package io.hebbscope.cli;
 
 import io.hebbscope.schema.Topic;
+import io.hebbscope.schema.TopicPartitions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,10 +23,7 @@ public final class TopicReader {
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
         List<V> out = new ArrayList<>();
         try (KafkaConsumer<K, V> c = new KafkaConsumer<>(p, topic.keySerde().deserializer(), topic.valueSerde().deserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic.name()).stream()
-                .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
+            List<TopicPartition> parts = TopicPartitions.assignFromBeginning(c, topic.name());
             Map<TopicPartition, Long> end = c.endOffsets(parts);
             while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
                 for (ConsumerRecord<K, V> r : c.poll(Duration.ofMillis(300))) {

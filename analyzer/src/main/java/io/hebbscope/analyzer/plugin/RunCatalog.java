@@ -1,5 +1,6 @@
 package io.hebbscope.analyzer.plugin;
 
+import io.hebbscope.schema.TopicPartitions;
 import io.hebbscope.schema.EventCodec;
 import io.hebbscope.schema.Keys;
 import io.hebbscope.schema.MalformedEventException;
@@ -31,10 +32,7 @@ public class RunCatalog implements AutoCloseable {
         p.putAll(clientProps);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-        partitions = consumer.partitionsFor(runsTopic, Duration.ofSeconds(30)).stream()
-            .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
+        partitions = TopicPartitions.assignFromBeginning(consumer, runsTopic);
     }
 
     /** For tests: a fixed set of runs, no Kafka. */

@@ -1,5 +1,6 @@
 package io.hebbscope.cli.archive;
 
+import io.hebbscope.schema.TopicPartitions;
 import io.hebbscope.schema.EventCodec;
 import io.hebbscope.schema.MalformedEventException;
 import io.hebbscope.schema.Topics;
@@ -49,7 +50,7 @@ public final class RunExporter {
         try (KafkaConsumer<String, byte[]> c = consumer()) {
             long total = 0;
             for (String topic : inputTopics()) {
-                List<TopicPartition> parts = partitions(c, topic);
+                List<TopicPartition> parts = TopicPartitions.of(c, topic);
                 Map<TopicPartition, Long> begin = c.beginningOffsets(parts);
                 Map<TopicPartition, Long> end = c.endOffsets(parts);
                 for (TopicPartition tp : parts) {
@@ -74,9 +75,7 @@ public final class RunExporter {
         try (Writers writers = new Writers(outDir);
              KafkaConsumer<String, byte[]> c = consumer()) {
             for (String topic : inputTopics()) {
-                List<TopicPartition> parts = partitions(c, topic);
-                c.assign(parts);
-                c.seekToBeginning(parts);
+                List<TopicPartition> parts = TopicPartitions.assignFromBeginning(c, topic);
                 Map<TopicPartition, Long> end = c.endOffsets(parts);
                 while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
                     for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
@@ -108,14 +107,6 @@ public final class RunExporter {
 
     private List<String> inputTopics() {
         return List.of(topics.runs().name(), topics.trainMetrics().name(), topics.layerSteps().name());
-    }
-
-    private static List<TopicPartition> partitions(KafkaConsumer<?, ?> c, String topic) {
-        var infos = c.partitionsFor(topic, Duration.ofSeconds(30));
-        if (infos == null || infos.isEmpty()) {
-            throw new IllegalStateException("topic " + topic + " does not exist");
-        }
-        return infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
     }
 
     private KafkaConsumer<String, byte[]> consumer() {

@@ -1,5 +1,6 @@
 package io.hebbscope.cli.report;
 
+import io.hebbscope.schema.TopicPartitions;
 import io.hebbscope.schema.EventCodec;
 import io.hebbscope.schema.LayerAlignment;
 import io.hebbscope.schema.MalformedEventException;
@@ -64,13 +65,7 @@ public final class RunLogReader {
     private <T extends SpecificRecord> void readTopic(String topic, Class<T> type, Set<String> runIds,
                                                       BiConsumer<String, T> sink) {
         try (KafkaConsumer<String, byte[]> c = consumer()) {
-            var infos = c.partitionsFor(topic, Duration.ofSeconds(30));
-            if (infos == null || infos.isEmpty()) {
-                throw new IllegalStateException("topic " + topic + " does not exist");
-            }
-            List<TopicPartition> parts = infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
+            List<TopicPartition> parts = TopicPartitions.assignFromBeginning(c, topic);
             Map<TopicPartition, Long> end = c.endOffsets(parts);
             while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
                 for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(300))) {

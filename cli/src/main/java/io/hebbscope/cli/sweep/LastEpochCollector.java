@@ -1,5 +1,6 @@
 package io.hebbscope.cli.sweep;
 
+import io.hebbscope.schema.TopicPartitions;
 import io.hebbscope.schema.LayerAlignment;
 import io.hebbscope.schema.Topics;
 import java.time.Duration;
@@ -11,7 +12,6 @@ import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
@@ -37,10 +37,7 @@ public final class LastEpochCollector implements AutoCloseable {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumer = new KafkaConsumer<>(p, new StringDeserializer(), topics.layerAlignment().valueSerde().deserializer());
-        List<TopicPartition> parts = consumer.partitionsFor(topics.layerAlignment().name(), Duration.ofSeconds(30)).stream()
-            .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-        consumer.assign(parts);
-        consumer.seekToBeginning(parts);
+        TopicPartitions.assignFromBeginning(consumer, topics.layerAlignment().name());
     }
 
     /** Polls until complete or the timeout; returns whether every run and layer reached its last step. */
