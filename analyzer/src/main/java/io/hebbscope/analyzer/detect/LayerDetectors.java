@@ -85,7 +85,9 @@ public final class LayerDetectors {
     }
 
     public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        // sized for the windows and sketches, so the buffer is not regrown while writing
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(windows.rows() * NeuronWindows.SIGNALS * settings.window() * 4
+            + windows.rows() * 5 + settings.window() * (UpdateSketch.SIZE + 3) * 8 + 1024);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(FORMAT);
             windows.write(out);

@@ -85,9 +85,7 @@ public final class NeuronWindows {
         for (long s : steps) {
             out.writeLong(s);
         }
-        for (float v : data) {
-            out.writeFloat(v);
-        }
+        out.write(BigEndian.bytes(data));
     }
 
     static NeuronWindows read(DataInput in) throws IOException {
@@ -97,9 +95,9 @@ public final class NeuronWindows {
         for (int k = 0; k < w.n; k++) {
             w.steps[k] = in.readLong();
         }
-        for (int k = 0; k < w.data.length; k++) {
-            w.data[k] = in.readFloat();
-        }
+        byte[] bytes = new byte[w.data.length * Float.BYTES];
+        in.readFully(bytes);
+        BigEndian.floats(bytes, w.data);
         return w;
     }
 }

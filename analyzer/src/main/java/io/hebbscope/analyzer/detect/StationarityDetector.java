@@ -113,9 +113,7 @@ public final class StationarityDetector {
 
     void write(DataOutput out) throws IOException {
         out.writeInt(n);
-        for (double v : sketches) {
-            out.writeDouble(v);
-        }
+        out.write(BigEndian.bytes(sketches));
         for (int t = 0; t < n; t++) {
             out.writeDouble(updateNorms[t]);
             out.writeDouble(weightNorms[t]);
@@ -133,9 +131,9 @@ public final class StationarityDetector {
         if (n != d.n) {
             throw new IOException("stationarity window changed from " + n + " to " + d.n);
         }
-        for (int k = 0; k < d.sketches.length; k++) {
-            d.sketches[k] = in.readDouble();
-        }
+        byte[] bytes = new byte[d.sketches.length * Double.BYTES];
+        in.readFully(bytes);
+        BigEndian.doubles(bytes, d.sketches);
         for (int t = 0; t < n; t++) {
             d.updateNorms[t] = in.readDouble();
             d.weightNorms[t] = in.readDouble();

@@ -54,12 +54,18 @@ public final class AnalyzerTopology {
     public static KStream<byte[], byte[]> build(StreamsBuilder builder, Topics in, Topics out, AnalyzerSettings settings,
                                                 AnalyzerMetrics metrics, Set<String> runs) {
         Topics topics = in;
+        // Cached stores: a key rewritten every step (a layer's state, its detectors) reaches RocksDB and the
+        // changelog once per commit instead of once per step, and a pending step that is put and deleted
+        // within one commit never reaches them at all.
         builder.addStateStore(Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(StepAssembler.PENDING_STORE), Serdes.String(), AvroSerde.of(PendingStep.class)));
+            Stores.persistentKeyValueStore(StepAssembler.PENDING_STORE), Serdes.String(), AvroSerde.of(PendingStep.class))
+            .withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(StepAssembler.LAYER_STORE), Serdes.String(), AvroSerde.of(LayerState.class)));
+            Stores.persistentKeyValueStore(StepAssembler.LAYER_STORE), Serdes.String(), AvroSerde.of(LayerState.class))
+            .withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(StepAssembler.DETECTOR_STORE), Serdes.String(), Serdes.ByteArray()));
+            Stores.persistentKeyValueStore(StepAssembler.DETECTOR_STORE), Serdes.String(), Serdes.ByteArray())
+            .withCachingEnabled());
 
         KStream<byte[], byte[]> layerSteps = raw(builder, topics.layerSteps().name(), runs);
         KStream<byte[], Routed> decoded = layerSteps

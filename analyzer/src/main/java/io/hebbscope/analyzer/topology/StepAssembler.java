@@ -24,7 +24,9 @@ import io.hebbscope.schema.Tensor;
 import io.hebbscope.schema.TensorCodec;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -49,6 +51,20 @@ final class StepAssembler implements Processor<String, BlockAlignment, String, R
     private KeyValueStore<String, PendingStep> pending;
     private KeyValueStore<String, LayerState> layers;
     private KeyValueStore<String, byte[]> detectors;
+    /**
+     * The detectors of each layer as live objects, so a step does not deserialize what the previous step just
+     * serialized; trusted only while the store's layer state says exactly these steps were emitted (after a
+     * crash or a task migration the stores are restored and the object is read again from the store).
+     */
+    private final Map<String, CachedDetectors> detectorCache = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, CachedDetectors> eldest) {
+            return size() > MAX_CACHED_LAYERS;
+        }
+    };
+    private static final int MAX_CACHED_LAYERS = 512;
+
+    private record CachedDetectors(long emittedSteps, long lastEmittedStep, LayerDetectors detectors) {}
 
     StepAssembler(AnalyzerSettings settings, AnalyzerMetrics metrics) {
         this.settings = settings;
@@ -173,17 +189,20 @@ final class StepAssembler implements Processor<String, BlockAlignment, String, R
             layerEwma.set(s, Ewma.update(layerEwma.get(s), a.layer[s], settings.ewmaAlpha()));
         }
         state.setLayerEwma(layerEwma);
+        long emittedBefore = state.getEmittedSteps();
+        long lastEmittedBefore = state.getLastEmittedStep();
         state.setLastEmittedStep(step.getStep());
         state.setEmittedSteps(state.getEmittedSteps() + 1);
 
         Spread spread = Spread.of(a.neuron[SIGNAL], a.defined[SIGNAL]);
         Roles roles = Roles.of(perSignal[SIGNAL], settings.roleThreshold());
         String key = io.hebbscope.schema.Keys.layer(runId, layer);
-        LayerDetectors detector = LayerDetectors.fromBytes(detectors.get(key), settings.detectors(), rows);
+        LayerDetectors detector = detectors(key, emittedBefore, lastEmittedBefore, rows);
         LayerDetectors.Output found = detector.step(new LayerDetectors.Input(step.getStep(), a.layer[SIGNAL], a.neuron,
             a.defined, perSignal[UPDATE], settings.roleThreshold(), a.norms[UPDATE], sketch(step),
             step.getWeightNorm()));
         detectors.put(key, detector.toBytes());
+        detectorCache.put(key, new CachedDetectors(state.getEmittedSteps(), state.getLastEmittedStep(), detector));
         RoleTracker.Stats updateRoles = found.roles();
         OscillationDetector.Stats osc = found.oscillation();
         StationarityDetector.Stats stat = found.stationarity();
@@ -228,6 +247,15 @@ final class StepAssembler implements Processor<String, BlockAlignment, String, R
             context.forward(new Record<>(key, new Routed.Good(key, event), timestamp));
             metrics.phaseDetected(event);
         }
+    }
+
+    private LayerDetectors detectors(String key, long emittedSteps, long lastEmittedStep, int rows) {
+        // taken out while it steps: an exception half-way must not leave a half-updated object trusted
+        CachedDetectors cached = detectorCache.remove(key);
+        if (cached != null && cached.emittedSteps() == emittedSteps && cached.lastEmittedStep() == lastEmittedStep) {
+            return cached.detectors();
+        }
+        return LayerDetectors.fromBytes(detectors.get(key), settings.detectors(), rows);
     }
 
     /** The step's update sketch, its blocks' rows summed in block order; null when a block had none (an old log). */
