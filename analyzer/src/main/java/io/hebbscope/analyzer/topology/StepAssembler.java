@@ -77,6 +77,8 @@ final class StepAssembler implements Processor<String, BlockAlignment, String, R
         this.pending = context.getStateStore(PENDING_STORE);
         this.layers = context.getStateStore(LAYER_STORE);
         this.detectors = context.getStateStore(DETECTOR_STORE);
+        // a task revived after a crash calls init again on the same processor: start from the stores
+        detectorCache.clear();
     }
 
     @Override
