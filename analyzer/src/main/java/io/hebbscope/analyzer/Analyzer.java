@@ -162,6 +162,9 @@ public final class Analyzer implements AutoCloseable {
         // LayerStep records are up to ~0.5 MB: the default 1 MB per-partition fetch would return a handful at a time.
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), TopicSetup.MAX_MESSAGE_BYTES);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), 4 * TopicSetup.MAX_MESSAGE_BYTES);
+        // Blocks become readable in the repartition topic only when the upstream transaction commits; a fetch
+        // parked for the default 500 ms would hold each step that long between the two stages.
+        p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 50);
         return p;
     }
 
