@@ -49,6 +49,8 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
 
     private final Producer<String, byte[]> producer;
     private final Topics topics;
+    private final String runsTopic;
+    private final String layerStepsTopic;
     private final PublishPolicy policy;
     private final EventCodec codec = EventCodec.get();
     private final BlockingQueue<Job> queue;
@@ -95,6 +97,8 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
         }
         this.producer = producer;
         this.topics = topics;
+        this.runsTopic = topics.runs().name();
+        this.layerStepsTopic = topics.layerSteps().name();
         this.policy = policy;
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.publisherThread = new Thread(this::publishUntilStopped, "hebbscope-publisher");
@@ -141,7 +145,7 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
             .setPublishEvery(policy.every()).setSnapshotEvery(policy.snapshotEvery()).setDtype(policy.dtype())
             .build();
         encoder = new StepEncoder(run.runId(), topics, policy);
-        putUninterruptibly(new Send(topics.runs().name(), Keys.runStarted(run.runId()), codec.encode(started)));
+        putUninterruptibly(new Send(runsTopic, Keys.runStarted(run.runId()), codec.encode(started)));
     }
 
     @Override
@@ -177,7 +181,7 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
         requireOpen();
         RunFinished finished = new RunFinished(summary.runId(), System.currentTimeMillis(), summary.steps(),
             summary.status(), summary.finalTrainLoss(), summary.finalValidationLoss());
-        putUninterruptibly(new Send(topics.runs().name(), Keys.runFinished(summary.runId()), codec.encode(finished)));
+        putUninterruptibly(new Send(runsTopic, Keys.runFinished(summary.runId()), codec.encode(finished)));
         CountDownLatch flushed = new CountDownLatch(1);
         putUninterruptibly(new Flush(flushed));
         awaitUninterruptibly(flushed);
@@ -245,16 +249,17 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
     }
 
     private void send(String topic, String key, byte[] value) {
-        boolean layerStep = topic.equals(topics.layerSteps().name());
+        boolean layerStep = topic.equals(layerStepsTopic);
+        int length = value.length; // the callback keeps the length, not the value, until the ack
         producer.send(new ProducerRecord<>(topic, key, value), (meta, e) -> {
             if (e != null) {
                 failure.compareAndSet(null, e);
             } else {
                 recordsSent.incrementAndGet();
-                bytesSent.addAndGet(value.length);
+                bytesSent.addAndGet(length);
                 if (layerStep) {
                     layerStepsSent.incrementAndGet();
-                    layerStepBytesSent.addAndGet(value.length);
+                    layerStepBytesSent.addAndGet(length);
                 }
             }
         });
