@@ -30,10 +30,24 @@ public final class TensorCodec {
     /** Encodes rows x cols values of {@code values} starting at {@code offset}: a block of rows without a copy. */
     public static Tensor encode(float[] values, int offset, int rows, int cols, DType dtype) {
         checkShape(values.length - offset, rows, cols);
-        int n = rows * cols;
-        ByteBuffer buf = ByteBuffer.allocate(n * bytesPerValue(dtype)).order(ByteOrder.LITTLE_ENDIAN);
+        byte[] bytes = new byte[rows * cols * bytesPerValue(dtype)];
+        writeLittleEndian(values, offset, rows * cols, dtype, bytes);
+        return new Tensor(dtype, rows, cols, ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN));
+    }
+
+    /**
+     * Writes {@code n} values of {@code values} from {@code offset} into {@code into} as a Tensor's bytes (little-endian
+     * {@code dtype}), so a caller can reuse one array per tensor; returns the number of bytes written.
+     */
+    public static int writeLittleEndian(float[] values, int offset, int n, DType dtype, byte[] into) {
+        int length = n * bytesPerValue(dtype);
+        if (offset < 0 || n < 0 || offset + n > values.length || length > into.length) {
+            throw new IllegalArgumentException(n + " values from " + offset + " of " + values.length + " do not fit "
+                + into.length + " bytes as " + dtype);
+        }
+        ByteBuffer buf = ByteBuffer.wrap(into, 0, length).order(ByteOrder.LITTLE_ENDIAN);
         switch (dtype) {
-            case FLOAT32 -> buf.asFloatBuffer().put(values, offset, n);
+            case FLOAT32 -> buf.asFloatBuffer().put(values, offset, n); // one bulk copy, no per-value call
             case BFLOAT16 -> {
                 for (int i = 0; i < n; i++) {
                     buf.putShort(toBfloat16(values[offset + i]));
@@ -45,7 +59,7 @@ public final class TensorCodec {
                 }
             }
         }
-        return new Tensor(dtype, rows, cols, rewound(buf));
+        return length;
     }
 
     public static Tensor encode(float[] values, int rows, int cols) {

@@ -72,6 +72,16 @@ class EventCodecTest {
     }
 
     @Test
+    void encodingIntoAReusedStreamWritesTheSameBytes() {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (SpecificRecord record : oneOfEach()) {
+            out.reset();
+            codec.encodeTo(record, out);
+            assertThat(out.toByteArray()).as(record.getClass().getSimpleName()).isEqualTo(codec.encode(record));
+        }
+    }
+
+    @Test
     void aRecordWrittenWithAnOlderSchemaIsStillRead() throws Exception {
         Schema v1;
         try (InputStream in = EventCodec.class.getResourceAsStream("history/StepMetrics-v1.avsc")) {

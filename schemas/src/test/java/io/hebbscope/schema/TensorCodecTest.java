@@ -31,6 +31,21 @@ class TensorCodecTest {
     }
 
     @Test
+    void writingIntoAReusedArrayGivesATensorsBytes() {
+        float[] values = randomFloats(40, 5);
+        byte[] reused = new byte[40 * 8 + 3];
+        for (DType dtype : DType.values()) {
+            int length = TensorCodec.writeLittleEndian(values, 8, 24, dtype, reused);
+            Tensor t = TensorCodec.encode(values, 8, 4, 6, dtype);
+            byte[] expected = new byte[t.getBytes().remaining()];
+            t.getBytes().duplicate().get(expected);
+            assertThat(java.util.Arrays.copyOf(reused, length)).as(dtype.toString()).isEqualTo(expected);
+        }
+        assertThatThrownBy(() -> TensorCodec.writeLittleEndian(values, 8, 24, DType.FLOAT32, new byte[95]))
+            .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void bfloat16KeepsThreeSignificantDigits() {
         Random r = new Random(12);
         for (int trial = 0; trial < 300; trial++) {

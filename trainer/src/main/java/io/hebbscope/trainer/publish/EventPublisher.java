@@ -3,12 +3,8 @@ package io.hebbscope.trainer.publish;
 import io.hebbscope.schema.EventCodec;
 import io.hebbscope.schema.Keys;
 import io.hebbscope.schema.LayerShape;
-import io.hebbscope.schema.LayerStep;
 import io.hebbscope.schema.RunFinished;
 import io.hebbscope.schema.RunStarted;
-import io.hebbscope.schema.StepMetrics;
-import io.hebbscope.schema.Tensor;
-import io.hebbscope.schema.TensorCodec;
 import io.hebbscope.schema.TopicSetup;
 import io.hebbscope.schema.Topics;
 import io.hebbscope.trainer.LayerInfo;
@@ -16,13 +12,14 @@ import io.hebbscope.trainer.RunInfo;
 import io.hebbscope.trainer.RunSummary;
 import io.hebbscope.trainer.StepRecord;
 import io.hebbscope.trainer.TrainingListener;
-import io.hebbscope.trainer.probe.LayerTerms;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -31,38 +28,90 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Publishes a run as events: RunStarted, per step StepMetrics and, per monitored layer, LayerSteps split
- * into blocks of whole neuron rows; then RunFinished. Sends are asynchronous through an idempotent
- * producer with acks=all and a bounded buffer: when the buffer is full training blocks, and a failed send
- * stops training with its error instead of being dropped.
+ * Publishes a run as events: RunStarted, per step StepMetrics and, on the steps the policy publishes, per monitored
+ * layer LayerSteps split into blocks of whole neuron rows; then RunFinished.
+ *
+ * <p>The training thread only copies a step's tensors out of its workspace (into pooled arrays) and hands the copy to
+ * a publisher thread through a bounded queue of {@code queueCapacity} steps; that thread encodes and sends the
+ * records, in order, through an idempotent producer with acks=all. When the queue is full the training thread waits
+ * (never drops); {@link #blockedNanos()} and {@link #blockedTimes()} say how much. A failed send stops training:
+ * the next {@code onStep} or {@code onRunEnd} throws with its error. {@code onRunEnd} returns once everything,
+ * RunFinished last, is acknowledged. One publisher serves one run.
  */
 public final class EventPublisher implements TrainingListener, AutoCloseable {
+    /**
+     * Steps that may wait for the publisher thread. A few absorb bursts (a validation step, a GC pause, a slow
+     * broker round trip) without holding much memory: about capacity + 2 copies of a step's tensors are live.
+     */
+    public static final int DEFAULT_QUEUE_CAPACITY = 4;
+
     private final Producer<String, byte[]> producer;
     private final Topics topics;
+    private final String runsTopic;
+    private final String layerStepsTopic;
     private final PublishPolicy policy;
     private final EventCodec codec = EventCodec.get();
-    private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
+    private final BlockingQueue<Job> queue;
+    private final ConcurrentLinkedQueue<StepCopy> freeCopies = new ConcurrentLinkedQueue<>();
+    private final Thread publisherThread;
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final AtomicLong recordsSent = new AtomicLong();
     private final AtomicLong bytesSent = new AtomicLong();
-    private final Map<String, Long> previousStep = new HashMap<>();
-    private RunInfo run;
+    private final AtomicLong layerStepsSent = new AtomicLong();
+    private final AtomicLong layerStepBytesSent = new AtomicLong();
+    private final AtomicLong blockedNanos = new AtomicLong();
+    private final AtomicLong blockedTimes = new AtomicLong();
+    /** Set in onRunStart, before the first job is queued (the queue orders it before the publisher thread's use). */
+    private StepEncoder encoder;
+    private boolean closed;
 
+    /** What the training thread hands to the publisher thread, in order. */
+    private sealed interface Job permits StepJob, Send, Flush, Stop {}
+
+    private record StepJob(StepCopy copy) implements Job {}
+
+    private record Send(String topic, String key, byte[] value) implements Job {}
+
+    /** Flushes the producer, then counts down. */
+    private record Flush(CountDownLatch done) implements Job {}
+
+    private record Stop() implements Job {}
+
+    /** Publishing with {@link #DEFAULT_QUEUE_CAPACITY}. */
     public EventPublisher(Properties clientProps, Topics topics, PublishPolicy policy) {
-        this(new KafkaProducer<>(producerProps(clientProps), new StringSerializer(), new ByteArraySerializer()), topics, policy);
+        this(clientProps, topics, policy, DEFAULT_QUEUE_CAPACITY);
     }
 
-    EventPublisher(Producer<String, byte[]> producer, Topics topics, PublishPolicy policy) {
+    /** @param queueCapacity steps that may wait for the publisher thread before onStep blocks (at least 1) */
+    public EventPublisher(Properties clientProps, Topics topics, PublishPolicy policy, int queueCapacity) {
+        this(new KafkaProducer<>(producerProps(clientProps), new StringSerializer(), new ByteArraySerializer()), topics,
+            policy, queueCapacity);
+    }
+
+    EventPublisher(Producer<String, byte[]> producer, Topics topics, PublishPolicy policy, int queueCapacity) {
+        if (queueCapacity < 1) {
+            producer.close();
+            throw new IllegalArgumentException("queue capacity must be >= 1, got " + queueCapacity);
+        }
         this.producer = producer;
         this.topics = topics;
+        this.runsTopic = topics.runs().name();
+        this.layerStepsTopic = topics.layerSteps().name();
         this.policy = policy;
+        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.publisherThread = new Thread(this::publishUntilStopped, "hebbscope-publisher");
+        publisherThread.setDaemon(true);
+        publisherThread.start();
     }
 
-    static Properties producerProps(Properties clientProps) {
+    /**
+     * The producer settings the publisher uses on top of {@code clientProps}: idempotent, acks=all, a bounded buffer
+     * that blocks rather than drops, large batches, no compression. Public so a benchmark (Kafka's
+     * ProducerPerformance) can run with exactly these.
+     */
+    public static Properties producerProps(Properties clientProps) {
         Properties p = new Properties();
         p.putAll(clientProps);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -80,7 +129,7 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
 
     @Override
     public void onRunStart(RunInfo run) {
-        this.run = run;
+        requireOpen();
         List<LayerShape> shapes = new ArrayList<>();
         for (LayerInfo layer : run.layers()) {
             Keys.requireValidName("layer", layer.name());
@@ -95,7 +144,8 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
             .setStepsPerEpoch(run.stepsPerEpoch()).setTotalSteps(run.totalSteps())
             .setPublishEvery(policy.every()).setSnapshotEvery(policy.snapshotEvery()).setDtype(policy.dtype())
             .build();
-        send(topics.runs().name(), Keys.runStarted(run.runId()), codec.encode(started));
+        encoder = new StepEncoder(run.runId(), topics, policy);
+        putUninterruptibly(new Send(runsTopic, Keys.runStarted(run.runId()), codec.encode(started)));
     }
 
     @Override
@@ -103,86 +153,128 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
         return policy.publishes(step);
     }
 
+    /** Copies the step (its terms only on steps the policy publishes, whoever asked for them) and queues it. */
     @Override
     public void onStep(StepRecord step) {
+        requireOpen();
+        if (encoder == null) {
+            throw new IllegalStateException("onStep before onRunStart");
+        }
         checkFailure();
-        long now = System.currentTimeMillis();
-        StepMetrics metrics = StepMetrics.newBuilder().setRunId(run.runId()).setStep(step.step()).setEpoch(step.epoch())
-            .setTrainLoss(step.trainLoss()).setValidationLoss(step.validationLoss()).setLearningRate(step.learningRate())
-            .setValidationAccuracy(step.validationAccuracy())
-            .setTimestampMs(now).setWeightNorms(Arrays.stream(step.weightNorms()).boxed().toList()).build();
-        send(topics.trainMetrics().name(), run.runId(), codec.encode(metrics));
-        for (LayerTerms terms : step.layers()) {
-            publishLayer(step, terms, now);
+        long handedOverAt = System.currentTimeMillis();
+        StepCopy copy = freeCopies.poll();
+        if (copy == null) {
+            copy = new StepCopy();
         }
-    }
-
-    private void publishLayer(StepRecord step, LayerTerms terms, long now) {
-        LayerInfo layer = terms.layer();
-        int rows = layer.rows();
-        int cols = layer.cols();
-        float[] gradient = flat(terms.gradient());
-        float[] signal = terms.signal() == null ? null : flat(terms.signal());
-        float[] hebbian = flat(terms.hebbian());
-        float[] update = flat(terms.update());
-        float[] weights = policy.snapshots(step.step()) ? flat(terms.weights()) : null;
-        float[] squareMean = terms.outputSquareMean() == null ? null : flat(terms.outputSquareMean());
-        int per = policy.rowsPerBlock(rows, cols);
-        int blocks = (rows + per - 1) / per;
-        long previous = previousStep.getOrDefault(layer.name(), -1L);
-        double[] norms = step.weightNorms();
-        double weightNorm = norms != null && layer.index() < norms.length ? norms[layer.index()] : -1.0;
-        for (int b = 0; b < blocks; b++) {
-            int from = b * per;
-            int n = Math.min(rows, from + per) - from;
-            LayerStep event = LayerStep.newBuilder()
-                .setRunId(run.runId()).setLayer(layer.name()).setLayerIndex(layer.index()).setStep(step.step())
-                .setPreviousStep(previous).setEpoch(step.epoch()).setBlockIndex(b).setBlockCount(blocks)
-                .setRowOffset(from).setLayerRows(rows).setLayerCols(cols)
-                .setGradient(block(gradient, from, n, cols)).setSignal(signal == null ? null : block(signal, from, n, cols))
-                .setHebbian(block(hebbian, from, n, cols)).setUpdate(block(update, from, n, cols))
-                .setWeights(weights == null ? null : block(weights, from, n, cols))
-                .setOutputSquareMean(squareMean == null ? null : block(squareMean, from, n, 1))
-                .setTimestampMs(now).setWeightNorm(weightNorm).build();
-            send(topics.layerSteps().name(), Keys.layerBlock(run.runId(), layer.name(), b), codec.encode(event));
+        copy.fill(step, handedOverAt, policy.publishes(step.step()), policy.snapshots(step.step()));
+        StepJob job = new StepJob(copy);
+        if (!queue.offer(job)) {
+            long start = System.nanoTime();
+            putUninterruptibly(job);
+            blockedNanos.addAndGet(System.nanoTime() - start);
+            blockedTimes.incrementAndGet();
         }
-        previousStep.put(layer.name(), step.step());
-    }
-
-    private Tensor block(float[] values, int fromRow, int rows, int cols) {
-        return TensorCodec.encode(values, fromRow * cols, rows, cols, policy.dtype());
-    }
-
-    /** Row-major float copy; works for views and arrays in a workspace. */
-    static float[] flat(INDArray a) {
-        INDArray f = a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT);
-        return Nd4j.toFlattened('c', f).toFloatVector();
     }
 
     @Override
     public void onRunEnd(RunSummary summary) {
+        requireOpen();
         RunFinished finished = new RunFinished(summary.runId(), System.currentTimeMillis(), summary.steps(),
             summary.status(), summary.finalTrainLoss(), summary.finalValidationLoss());
-        send(topics.runs().name(), Keys.runFinished(summary.runId()), codec.encode(finished));
-        producer.flush();
+        putUninterruptibly(new Send(runsTopic, Keys.runFinished(summary.runId()), codec.encode(finished)));
+        CountDownLatch flushed = new CountDownLatch(1);
+        putUninterruptibly(new Flush(flushed));
+        awaitUninterruptibly(flushed);
         checkFailure();
     }
 
+    /**
+     * Queues {@code job}, waiting while the queue is full. An interrupt does not drop the job: the wait goes on
+     * (the publisher thread keeps taking jobs) and the interrupt flag is set again for the trainer to see.
+     */
+    private void putUninterruptibly(Job job) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                queue.put(job);
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void publishUntilStopped() {
+        while (true) {
+            Job job;
+            try {
+                job = queue.take();
+            } catch (InterruptedException e) {
+                continue; // only Stop ends this thread, so a waiting training thread is never left hanging
+            }
+            if (job instanceof Stop) {
+                return;
+            }
+            try {
+                publish(job);
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+            }
+        }
+    }
+
+    private void publish(Job job) {
+        if (job instanceof StepJob s) {
+            try {
+                if (failure.get() == null) {
+                    encoder.encode(s.copy(), this::send);
+                }
+            } finally {
+                freeCopies.add(s.copy());
+            }
+        } else if (job instanceof Send s) {
+            if (failure.get() == null) {
+                send(s.topic(), s.key(), s.value());
+            }
+        } else if (job instanceof Flush f) {
+            try {
+                producer.flush();
+            } finally {
+                f.done().countDown();
+            }
+        }
+    }
+
     private void send(String topic, String key, byte[] value) {
+        boolean layerStep = topic.equals(layerStepsTopic);
+        int length = value.length; // the callback keeps the length, not the value, until the ack
         producer.send(new ProducerRecord<>(topic, key, value), (meta, e) -> {
             if (e != null) {
-                sendFailure.compareAndSet(null, e);
+                failure.compareAndSet(null, e);
             } else {
                 recordsSent.incrementAndGet();
-                bytesSent.addAndGet(value.length);
+                bytesSent.addAndGet(length);
+                if (layerStep) {
+                    layerStepsSent.incrementAndGet();
+                    layerStepBytesSent.addAndGet(length);
+                }
             }
         });
     }
 
     private void checkFailure() {
-        Exception e = sendFailure.get();
+        Throwable e = failure.get();
         if (e != null) {
             throw new IllegalStateException("publishing to Kafka failed, training stops rather than drop events: " + e, e);
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("the publisher is closed");
         }
     }
 
@@ -196,8 +288,70 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
         return bytesSent.get();
     }
 
+    /** LayerStep records acknowledged so far (a part of {@link #recordsSent()}). */
+    public long layerStepsSent() {
+        return layerStepsSent.get();
+    }
+
+    /** Value bytes of the acknowledged LayerStep records. */
+    public long layerStepBytesSent() {
+        return layerStepBytesSent.get();
+    }
+
+    /** Total time onStep waited for room in the queue. */
+    public long blockedNanos() {
+        return blockedNanos.get();
+    }
+
+    /** How many times onStep found the queue full and waited. */
+    public long blockedTimes() {
+        return blockedTimes.get();
+    }
+
+    boolean publisherThreadAlive() {
+        return publisherThread.isAlive();
+    }
+
+    /**
+     * Sends what is still queued (unless a send already failed), stops the publisher thread and closes the producer,
+     * which waits for outstanding sends. Also the way out after training threw.
+     */
     @Override
     public void close() {
-        producer.close();
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            putUninterruptibly(new Stop());
+            boolean interrupted = false;
+            while (publisherThread.isAlive()) {
+                try {
+                    publisherThread.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        } finally {
+            producer.close();
+        }
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                latch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -1,0 +1,132 @@
+package io.hebbscope.trainer.publish;
+
+import io.hebbscope.schema.DType;
+import io.hebbscope.schema.EventCodec;
+import io.hebbscope.schema.Keys;
+import io.hebbscope.schema.LayerStep;
+import io.hebbscope.schema.StepMetrics;
+import io.hebbscope.schema.Tensor;
+import io.hebbscope.schema.TensorCodec;
+import io.hebbscope.schema.Topics;
+import io.hebbscope.trainer.LayerInfo;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns copied steps into records: a StepMetrics, then per layer its LayerStep blocks of whole neuron rows, chained
+ * by {@code previousStep}. Encoding reuses one array per tensor field and one output stream, so a record costs one
+ * fresh array, the value handed to Kafka. Used by one thread.
+ */
+final class StepEncoder {
+    /** Receives each record in order. */
+    interface Sink {
+        void send(String topic, String key, byte[] value);
+    }
+
+    private static final int GRADIENT = 0;
+    private static final int SIGNAL = 1;
+    private static final int HEBBIAN = 2;
+    private static final int UPDATE = 3;
+    private static final int WEIGHTS = 4;
+    private static final int OUTPUT_SQUARE_MEAN = 5;
+
+    private final String runId;
+    private final String metricsTopic;
+    private final String layerStepsTopic;
+    private final PublishPolicy policy;
+    private final EventCodec codec = EventCodec.get();
+    private final Map<String, Long> previousStep = new HashMap<>();
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
+    private final byte[][] tensorBytes = new byte[6][0];
+    private final Tensor[] tensors = new Tensor[6];
+    private final LayerStep event = new LayerStep();
+
+    StepEncoder(String runId, Topics topics, PublishPolicy policy) {
+        this.runId = runId;
+        this.metricsTopic = topics.trainMetrics().name();
+        this.layerStepsTopic = topics.layerSteps().name();
+        this.policy = policy;
+        for (int i = 0; i < tensors.length; i++) {
+            tensors[i] = new Tensor();
+        }
+    }
+
+    void encode(StepCopy step, Sink sink) {
+        List<Double> norms = new ArrayList<>();
+        if (step.weightNorms != null) {
+            for (double n : step.weightNorms) {
+                norms.add(n);
+            }
+        }
+        StepMetrics metrics = StepMetrics.newBuilder().setRunId(runId).setStep(step.step).setEpoch(step.epoch)
+            .setTrainLoss(step.trainLoss).setValidationLoss(step.validationLoss).setLearningRate(step.learningRate)
+            .setValidationAccuracy(step.validationAccuracy).setTimestampMs(step.timestampMs).setWeightNorms(norms).build();
+        sink.send(metricsTopic, runId, bytes(metrics));
+        for (int l = 0; l < step.layerCount; l++) {
+            encodeLayer(step, step.layer(l), sink);
+        }
+    }
+
+    private void encodeLayer(StepCopy step, StepCopy.LayerCopy c, Sink sink) {
+        LayerInfo layer = c.layer;
+        int rows = layer.rows();
+        int cols = layer.cols();
+        int per = policy.rowsPerBlock(rows, cols);
+        int blocks = (rows + per - 1) / per;
+        long previous = previousStep.getOrDefault(layer.name(), -1L);
+        double[] norms = step.weightNorms;
+        double weightNorm = norms != null && layer.index() < norms.length ? norms[layer.index()] : -1.0;
+        for (int b = 0; b < blocks; b++) {
+            int from = b * per;
+            int n = Math.min(rows, from + per) - from;
+            event.setRunId(runId);
+            event.setLayer(layer.name());
+            event.setLayerIndex(layer.index());
+            event.setStep(step.step);
+            event.setPreviousStep(previous);
+            event.setEpoch(step.epoch);
+            event.setBlockIndex(b);
+            event.setBlockCount(blocks);
+            event.setRowOffset(from);
+            event.setLayerRows(rows);
+            event.setLayerCols(cols);
+            event.setGradient(block(GRADIENT, c.gradient, from, n, cols));
+            event.setSignal(c.hasSignal ? block(SIGNAL, c.signal, from, n, cols) : null);
+            event.setHebbian(block(HEBBIAN, c.hebbian, from, n, cols));
+            event.setUpdate(block(UPDATE, c.update, from, n, cols));
+            event.setWeights(c.hasWeights ? block(WEIGHTS, c.weights, from, n, cols) : null);
+            event.setOutputSquareMean(c.hasOutputSquareMean ? block(OUTPUT_SQUARE_MEAN, c.outputSquareMean, from, n, 1) : null);
+            event.setTimestampMs(step.timestampMs);
+            event.setWeightNorm(weightNorm);
+            sink.send(layerStepsTopic, Keys.layerBlock(runId, layer.name(), b), bytes(event));
+        }
+        previousStep.put(layer.name(), step.step);
+    }
+
+    /** Rows [fromRow, fromRow + rows) of a row-major rows x cols matrix, in the field's reused tensor. */
+    private Tensor block(int field, float[] values, int fromRow, int rows, int cols) {
+        DType dtype = policy.dtype();
+        int n = rows * cols;
+        int length = n * TensorCodec.bytesPerValue(dtype);
+        if (tensorBytes[field].length < length) {
+            tensorBytes[field] = new byte[length];
+        }
+        TensorCodec.writeLittleEndian(values, fromRow * cols, n, dtype, tensorBytes[field]);
+        Tensor t = tensors[field];
+        t.setDtype(dtype);
+        t.setRows(rows);
+        t.setCols(cols);
+        t.setBytes(ByteBuffer.wrap(tensorBytes[field], 0, length));
+        return t;
+    }
+
+    private byte[] bytes(org.apache.avro.specific.SpecificRecord record) {
+        out.reset();
+        codec.encodeTo(record, out);
+        return out.toByteArray();
+    }
+}
