@@ -95,6 +95,9 @@ import org.slf4j.LoggerFactory;
  *           "UNKNOWN_TOPIC_OR_PARTITION" while a topic does not exist yet.</li>
  *     </ul></li>
  * </ul>
+ * The broker also logs ERRORs with an {@code OutOfOrderSequenceException} from {@code kafka.server.ReplicaManager}
+ * when a producer's first batches to a fresh partition arrive out of order, and after a transactional producer
+ * restarts; the producer retries them (the hebbscope command's {@code logback.xml} keeps them off the console).
  * {@code org.apache.kafka.clients.ClientUtils} warns once when a bootstrap host does not resolve (useful).
  * A broker that fails to bind its port logs ERRORs with long stack traces from {@code kafka.network} and
  * {@code kafka.server.BrokerServer}; explicitly requested ports are therefore checked before the broker starts.

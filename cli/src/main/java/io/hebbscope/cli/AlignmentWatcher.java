@@ -4,7 +4,10 @@ import io.hebbscope.schema.TopicPartitions;
 import io.hebbscope.schema.LayerAlignment;
 import io.hebbscope.schema.Topics;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -14,11 +17,17 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
-/** Follows the analyzer's layer-alignment topic for one run and keeps the latest result per layer. */
+/**
+ * Follows the analyzer's layer-alignment topic (read_committed: what the analyzer has finished) for one run and
+ * keeps the latest result per layer, and the recent ones so that all layers can be shown at one step.
+ */
 final class AlignmentWatcher implements AutoCloseable {
+    /** Recent steps kept per layer; layers of one run rarely get this far apart. */
+    static final int RECENT_STEPS = 256;
     private final KafkaConsumer<String, LayerAlignment> consumer;
     private final String runId;
     private final Map<String, LayerAlignment> latest = new TreeMap<>();
+    private final Map<String, NavigableMap<Long, LayerAlignment>> recent = new HashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread thread;
 
@@ -47,6 +56,11 @@ final class AlignmentWatcher implements AutoCloseable {
                             if (previous == null || previous.getStep() < a.getStep()) {
                                 latest.put(a.getLayer(), a);
                             }
+                            NavigableMap<Long, LayerAlignment> steps = recent.computeIfAbsent(a.getLayer(), k -> new TreeMap<>());
+                            steps.put(a.getStep(), a);
+                            if (steps.size() > RECENT_STEPS) {
+                                steps.pollFirstEntry();
+                            }
                             latest.notifyAll();
                         }
                     }
@@ -63,6 +77,30 @@ final class AlignmentWatcher implements AutoCloseable {
     Map<String, LayerAlignment> latest() {
         synchronized (latest) {
             return new TreeMap<>(latest);
+        }
+    }
+
+    /** The last step analyzed in every one of {@code layers}: the smallest of their latest steps; -1 before. */
+    long analyzedStep(Collection<String> layers) {
+        synchronized (latest) {
+            long min = Long.MAX_VALUE;
+            for (String layer : layers) {
+                LayerAlignment a = latest.get(layer);
+                if (a == null) {
+                    return -1;
+                }
+                min = Math.min(min, a.getStep());
+            }
+            return min == Long.MAX_VALUE ? -1 : min;
+        }
+    }
+
+    /** The layer's alignment at {@code step} (or the latest before it, where that step is unknown); null if none. */
+    LayerAlignment at(String layer, long step) {
+        synchronized (latest) {
+            NavigableMap<Long, LayerAlignment> steps = recent.get(layer);
+            Map.Entry<Long, LayerAlignment> e = steps == null ? null : steps.floorEntry(step);
+            return e == null ? null : e.getValue();
         }
     }
 

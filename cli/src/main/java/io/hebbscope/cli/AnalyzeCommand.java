@@ -1,6 +1,7 @@
 package io.hebbscope.cli;
 
 import io.hebbscope.analyzer.Analyzer;
+import io.hebbscope.cli.logging.LogFile;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -52,6 +53,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
         }
+        LogFile.announce(cmd.getOut());
         var client = kafka.connect(cmd);
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);

@@ -1,6 +1,7 @@
 package io.hebbscope.cli;
 
 import io.hebbscope.broker.EmbeddedKafkaBroker;
+import io.hebbscope.cli.logging.LogFile;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -32,6 +33,7 @@ final class BrokerCommand implements Callable<Integer> {
         if (port < 1 || port > 65535) {
             throw new CommandLine.ParameterException(cmd, "--port must be 1..65535, got " + port);
         }
+        LogFile.announce(cmd.getOut());
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().host(host).brokerPort(port).dataDir(dataDir)

@@ -2,6 +2,7 @@ package io.hebbscope.cli;
 
 import io.hebbscope.analyzer.Analyzer;
 import io.hebbscope.broker.EmbeddedKafkaBroker;
+import io.hebbscope.cli.logging.LogFile;
 import io.hebbscope.schema.Topics;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -57,6 +58,7 @@ final class DemoCommand implements Callable<Integer> {
             if (dataDir != null) {
                 brokerBuilder.dataDir(dataDir).keepData(true);
             }
+            LogFile.announce(out);
             out.print("starting Kafka ... ");
             out.flush();
             try (EmbeddedKafkaBroker broker = brokerBuilder.build().start()) {

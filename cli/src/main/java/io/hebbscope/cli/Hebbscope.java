@@ -1,5 +1,6 @@
 package io.hebbscope.cli;
 
+import io.hebbscope.cli.logging.LogFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -45,6 +46,10 @@ public final class Hebbscope implements Runnable {
     }
 
     public static void main(String[] args) {
+        // logback.xml names the log file after the command; the property must exist before the first logger does.
+        if (args.length > 0 && args[0].matches("[a-z]+")) {
+            System.setProperty(LogFile.COMMAND_PROPERTY, args[0]);
+        }
         System.exit(commandLine().execute(args));
     }
 }

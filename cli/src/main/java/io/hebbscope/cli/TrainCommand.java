@@ -1,5 +1,6 @@
 package io.hebbscope.cli;
 
+import io.hebbscope.cli.logging.LogFile;
 import io.hebbscope.schema.TopicSetup;
 import io.hebbscope.schema.Topics;
 import java.time.Duration;
@@ -48,6 +49,7 @@ final class TrainCommand implements Callable<Integer> {
         if (partitions < 1) {
             throw new CommandLine.ParameterException(cmd, "--partitions must be >= 1, got " + partitions);
         }
+        LogFile.announce(cmd.getOut());
         Properties client = kafka.connect(cmd);
         TopicSetup.ensureTopics(client, topics, partitions, (short) -1);
         TrainingSession.Result result = TrainingSession.run(client, topics, config, policy, cmd.getOut(),

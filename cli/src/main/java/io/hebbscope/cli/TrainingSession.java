@@ -30,7 +30,9 @@ final class TrainingSession {
         try (AlignmentWatcher watcher = new AlignmentWatcher(clientProps, topics, config.runId());
              EventPublisher publisher = new EventPublisher(clientProps, topics, policy)) {
             long start = System.nanoTime();
-            RunSummary summary = trainer.run(publisher, new ProgressDisplay(watcher, out, progressBar));
+            // After the publisher: the display takes each step's publish time.
+            ProgressDisplay display = new ProgressDisplay(watcher, out, progressBar, policy::publishes);
+            RunSummary summary = trainer.run(publisher, display);
             double seconds = (System.nanoTime() - start) / 1e9;
             out.printf(Locale.ROOT, "training %s after %d steps in %.1f s: train loss %.5f, validation loss %s%s%n",
                 summary.status(), summary.steps(), seconds, summary.finalTrainLoss(),
@@ -43,7 +45,10 @@ final class TrainingSession {
             if (!analysisWait.isZero()) {
                 long lastPublished = lastPublishedStep(summary.steps(), policy);
                 out.println("waiting for the analyzer to reach step " + lastPublished + " ...");
-                if (!watcher.awaitStep(trainer.runInfo().layers().size(), lastPublished, analysisWait)) {
+                long waitStart = System.nanoTime();
+                if (display.awaitAnalysis(lastPublished, analysisWait)) {
+                    out.printf(Locale.ROOT, "analysis caught up %.1f s after training%n", (System.nanoTime() - waitStart) / 1e9);
+                } else {
                     out.println("the analyzer has not finished within " + analysisWait.toSeconds()
                         + " s; showing what it has analyzed so far");
                 }
