@@ -26,14 +26,10 @@ final class TrainingSession {
 
     private TrainingSession() {}
 
-    static Result run(Properties clientProps, Topics topics, TrainerConfig config, PublishPolicy policy, PrintWriter out,
-                      boolean progressBar, Duration analysisWait) throws InterruptedException {
-        return run(clientProps, topics, new Trainer(config), policy, out, progressBar, analysisWait, () -> null);
-    }
-
     /**
-     * The same with a trainer built beforehand (see {@link #prepare}) and an in-process analyzer: training and the
-     * wait stop as soon as {@code analyzerFailure} gives the analyzer's error.
+     * @param trainer         built beforehand, see {@link #prepare}
+     * @param analyzerFailure an in-process analyzer's error, else null: training and the wait stop as soon as
+     *                        there is one
      */
     static Result run(Properties clientProps, Topics topics, Trainer trainer, PublishPolicy policy, PrintWriter out,
                       boolean progressBar, Duration analysisWait, Supplier<Throwable> analyzerFailure)
