@@ -3,15 +3,21 @@ package io.hebbscope.cli;
 import io.hebbscope.analyzer.Analyzer;
 import io.hebbscope.broker.EmbeddedKafkaBroker;
 import io.hebbscope.cli.logging.LogFile;
+import io.hebbscope.schema.TopicSetup;
 import io.hebbscope.schema.Topics;
+import io.hebbscope.trainer.Trainer;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.CommonClientConfigs;
 import picocli.CommandLine;
@@ -50,15 +56,18 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter out = cmd.getOut();
         var config = training.config(cmd);
         var policy = training.policy(cmd);
+        // Start-up work that does not need Kafka (ND4J, the task's data) overlaps with the broker's start.
+        CompletableFuture<Trainer> trainer = TrainingSession.prepare(config);
         var settings = analysis.settings(cmd);
         var plugins = analysis.plugins(cmd);
+        requireFreeMetricsPort();
         Path work = Files.createTempDirectory("hebbscope-demo");
         try {
+            LogFile.announce(out);
             EmbeddedKafkaBroker.Builder brokerBuilder = EmbeddedKafkaBroker.builder();
             if (dataDir != null) {
                 brokerBuilder.dataDir(dataDir).keepData(true);
             }
-            LogFile.announce(out);
             out.print("starting Kafka ... ");
             out.flush();
             try (EmbeddedKafkaBroker broker = brokerBuilder.build().start()) {
@@ -66,19 +75,21 @@ final class DemoCommand implements Callable<Integer> {
                 Properties client = new Properties();
                 client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
                 Topics topics = Topics.withDefaultPrefix();
-                try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, "hebbscope-analyzer",
-                    work.resolve("streams"), settings, analysis.metricsHost, analysis.metricsPort, analysis.partitions, (short) 1)
-                    .withFinishedRunRetention(analysis.finishedRunRetention()), plugins)) {
-                    analyzer.awaitRunning(Duration.ofSeconds(60));
+                TopicSetup.ensureTopics(client, topics, analysis.partitions, (short) 1);
+                // Training waits for the topics only: the analyzer starts beside it and catches up from the log.
+                try (BackgroundAnalyzer analyzer = new BackgroundAnalyzer(new Analyzer.Options(client, topics,
+                    "hebbscope-analyzer", work.resolve("streams"), settings, analysis.metricsHost, analysis.metricsPort,
+                    analysis.partitions, (short) 1).withFinishedRunRetention(analysis.finishedRunRetention()), plugins)) {
                     if (!plugins.isEmpty()) {
                         out.println("plug-ins: " + plugins.stream().map(p -> p.id()).toList());
                     }
-                    if (analyzer.metricsPort() > 0) {
-                        out.printf("analyzer running; Prometheus metrics at http://%s:%d/metrics%n", analysis.metricsHost,
-                            analyzer.metricsPort());
+                    if (analysis.metricsPort >= 0) {
+                        // A free port (0) is known once the endpoint listens.
+                        int port = analysis.metricsPort > 0 ? analysis.metricsPort : analyzer.awaitStarted().metricsPort();
+                        out.printf("analyzer starting; Prometheus metrics at http://%s:%d/metrics%n", analysis.metricsHost, port);
                     }
-                    TrainingSession.Result result = TrainingSession.run(client, topics, config, policy, out, !noProgress && System.console() != null,
-                        Duration.ofSeconds(analysisTimeout));
+                    TrainingSession.Result result = TrainingSession.run(client, topics, TrainingSession.ready(trainer), policy,
+                        out, !noProgress && System.console() != null, Duration.ofSeconds(analysisTimeout), analyzer::failure);
                     if (analyzer.failure() != null) {
                         throw new IllegalStateException("the analyzer failed", analyzer.failure());
                     }
@@ -87,6 +98,19 @@ final class DemoCommand implements Callable<Integer> {
             }
         } finally {
             deleteRecursively(work);
+        }
+    }
+
+    /** A taken fixed port fails here, clearly, rather than in the analyzer starting beside the training. */
+    private void requireFreeMetricsPort() {
+        if (analysis.metricsPort <= 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress(InetAddress.getByName(analysis.metricsHost), analysis.metricsPort));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot serve metrics on " + analysis.metricsHost + ":" + analysis.metricsPort
+                + ": " + e.getMessage(), e);
         }
     }
 

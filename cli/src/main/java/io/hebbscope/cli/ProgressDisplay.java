@@ -14,7 +14,7 @@ import java.util.Locale;
 import java.util.StringJoiner;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongPredicate;
-import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -28,7 +28,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * <p>Runs in the trainer's thread right after the publisher (listener order), so the time taken in
  * {@link #onStep} is the step's publish time.
  */
-final class ProgressDisplay implements TrainingListener {
+final class ProgressDisplay implements TrainingListener, AutoCloseable {
     private static final int MAX_LAYERS_SHOWN = 4;
     /** Without a terminal, a line this often while waiting for the analyzer. */
     private static final Duration WAITING_LINE_EVERY = Duration.ofSeconds(5);
@@ -36,22 +36,20 @@ final class ProgressDisplay implements TrainingListener {
     private final PrintWriter out;
     private final boolean bar;
     private final LongPredicate publishes;
-    private final LongSupplier clockMs;
+    private final Supplier<Throwable> analyzerFailure;
     private final PublishedSteps published = new PublishedSteps();
     private ProgressBar progress;
     private RunInfo run;
     private List<String> layers = List.of();
 
-    ProgressDisplay(AlignmentWatcher watcher, PrintWriter out, boolean bar, LongPredicate publishes) {
-        this(watcher, out, bar, publishes, System::currentTimeMillis);
-    }
-
-    ProgressDisplay(AlignmentWatcher watcher, PrintWriter out, boolean bar, LongPredicate publishes, LongSupplier clockMs) {
+    /** @param analyzerFailure an in-process analyzer's error (stops training and the wait), else null */
+    ProgressDisplay(AlignmentWatcher watcher, PrintWriter out, boolean bar, LongPredicate publishes,
+                    Supplier<Throwable> analyzerFailure) {
         this.watcher = watcher;
         this.out = out;
         this.bar = bar;
         this.publishes = publishes;
-        this.clockMs = clockMs;
+        this.analyzerFailure = analyzerFailure;
     }
 
     @Override
@@ -67,8 +65,9 @@ final class ProgressDisplay implements TrainingListener {
 
     @Override
     public void onStep(StepRecord step) {
+        checkAnalyzer();
         if (publishes.test(step.step())) {
-            published.published(step.step(), clockMs.getAsLong());
+            published.published(step.step(), System.currentTimeMillis());
         }
         String message = String.format(Locale.ROOT, "loss %.5f | %s", step.trainLoss(), analysisStatus());
         if (bar) {
@@ -93,7 +92,7 @@ final class ProgressDisplay implements TrainingListener {
                 shown.add(watcher.at(layer, analyzed));
             }
         }
-        return analysisStatus(analyzed, published.lag(analyzed, clockMs.getAsLong()), layers, shown);
+        return analysisStatus(analyzed, published.lag(analyzed, System.currentTimeMillis()), layers, shown);
     }
 
     /**
@@ -119,14 +118,28 @@ final class ProgressDisplay implements TrainingListener {
             lag.steps(), lag.steps() == 1 ? "step" : "steps", lag.seconds());
     }
 
+    private void checkAnalyzer() {
+        Throwable failure = analyzerFailure.get();
+        if (failure != null) {
+            throw new IllegalStateException("the analyzer failed", failure);
+        }
+    }
+
     static String signed(Double v) {
         return v == null ? "  n/a" : String.format(Locale.ROOT, "%+.3f", v);
     }
 
     @Override
     public void onRunEnd(RunSummary summary) {
+        close();
+    }
+
+    /** Ends the bar's line; also when training stopped on an exception (onRunEnd is then skipped). */
+    @Override
+    public void close() {
         if (progress != null) {
             progress.close();
+            progress = null;
         }
     }
 
@@ -145,8 +158,9 @@ final class ProgressDisplay implements TrainingListener {
         long nextLine = start;
         try {
             while (true) {
+                checkAnalyzer();
                 long analyzed = watcher.analyzedStep(layers);
-                PublishedSteps.Lag lag = published.lag(analyzed, clockMs.getAsLong());
+                PublishedSteps.Lag lag = published.lag(analyzed, System.currentTimeMillis());
                 if (analyzed >= lastStep) {
                     if (waiting != null) {
                         waiting.stepTo(lastStep + 1);

@@ -3,9 +3,11 @@ package io.hebbscope.cli;
 import io.hebbscope.cli.logging.LogFile;
 import io.hebbscope.schema.TopicSetup;
 import io.hebbscope.schema.Topics;
+import io.hebbscope.trainer.Trainer;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -50,10 +52,12 @@ final class TrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cmd, "--partitions must be >= 1, got " + partitions);
         }
         LogFile.announce(cmd.getOut());
+        // ND4J's start-up and the task's data overlap with reaching the cluster.
+        CompletableFuture<Trainer> trainer = TrainingSession.prepare(config);
         Properties client = kafka.connect(cmd);
         TopicSetup.ensureTopics(client, topics, partitions, (short) -1);
-        TrainingSession.Result result = TrainingSession.run(client, topics, config, policy, cmd.getOut(),
-            !noProgress && System.console() != null, Duration.ofSeconds(Math.max(0, waitForAnalysis)));
+        TrainingSession.Result result = TrainingSession.run(client, topics, TrainingSession.ready(trainer), policy,
+            cmd.getOut(), !noProgress && System.console() != null, Duration.ofSeconds(Math.max(0, waitForAnalysis)), () -> null);
         return "completed".equals(result.summary().status()) ? 0 : 2;
     }
 }

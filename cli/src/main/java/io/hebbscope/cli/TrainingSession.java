@@ -12,6 +12,9 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
 
 /**
  * Trains one run while publishing it, shows progress with the analyzer's live alignment, and when an
@@ -23,15 +26,21 @@ final class TrainingSession {
 
     private TrainingSession() {}
 
-    static Result run(Properties clientProps, Topics topics, TrainerConfig config, PublishPolicy policy, PrintWriter out,
-                      boolean progressBar, Duration analysisWait) throws InterruptedException {
-        Trainer trainer = new Trainer(config);
+    /**
+     * @param trainer         built beforehand, see {@link #prepare}
+     * @param analyzerFailure an in-process analyzer's error, else null: training and the wait stop as soon as
+     *                        there is one
+     */
+    static Result run(Properties clientProps, Topics topics, Trainer trainer, PublishPolicy policy, PrintWriter out,
+                      boolean progressBar, Duration analysisWait, Supplier<Throwable> analyzerFailure)
+        throws InterruptedException {
+        TrainerConfig config = trainer.config();
         out.println(header(config));
         try (AlignmentWatcher watcher = new AlignmentWatcher(clientProps, topics, config.runId());
-             EventPublisher publisher = new EventPublisher(clientProps, topics, policy)) {
+             EventPublisher publisher = new EventPublisher(clientProps, topics, policy);
+             ProgressDisplay display = new ProgressDisplay(watcher, out, progressBar, policy::publishes, analyzerFailure)) {
             long start = System.nanoTime();
             // After the publisher: the display takes each step's publish time.
-            ProgressDisplay display = new ProgressDisplay(watcher, out, progressBar, policy::publishes);
             RunSummary summary = trainer.run(publisher, display);
             double seconds = (System.nanoTime() - start) / 1e9;
             out.printf(Locale.ROOT, "training %s after %d steps in %.1f s: train loss %.5f, validation loss %s%s%n",
@@ -57,6 +66,39 @@ final class TrainingSession {
                 ResultTable.print(out, alignment.values());
             }
             return new Result(summary, alignment, publisher.recordsSent(), publisher.bytesSent(), seconds);
+        }
+    }
+
+    /**
+     * Builds the trainer (ND4J's start-up, the task's data, the model) on a thread of its own, so that it overlaps
+     * with starting or reaching Kafka; {@link #ready} waits for it.
+     */
+    static CompletableFuture<Trainer> prepare(TrainerConfig config) {
+        CompletableFuture<Trainer> trainer = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                trainer.complete(new Trainer(config));
+            } catch (Throwable e) {
+                trainer.completeExceptionally(e);
+            }
+        }, "trainer-init");
+        t.setDaemon(true);
+        t.start();
+        return trainer;
+    }
+
+    /** The prepared trainer; its construction's exception as if thrown here. */
+    static Trainer ready(CompletableFuture<Trainer> trainer) throws InterruptedException {
+        try {
+            return trainer.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException("cannot build the trainer: " + e.getCause(), e.getCause());
         }
     }
 

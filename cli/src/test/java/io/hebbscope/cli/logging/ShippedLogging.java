@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs code under the logging configuration the command ships (src/main/resources/logback.xml, which the test
- * classpath's logback-test.xml otherwise shadows), with the log file in a given directory and the console
- * (System.err) captured. Closing restores the test configuration and System.err.
+ * classpath's logback-test.xml otherwise shadows), with the log file in a given directory and System.err (where
+ * logback's console appender writes) captured. Closing restores the test configuration and System.err.
  */
 public final class ShippedLogging implements AutoCloseable {
     private final LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
@@ -45,7 +45,7 @@ public final class ShippedLogging implements AutoCloseable {
         configurator.doConfigure(config);
     }
 
-    /** What went to the console (System.err) so far: log lines and anything else written there. */
+    /** What went to System.err so far: log lines and anything else written there. */
     public String console() {
         System.err.flush();
         return console.toString(StandardCharsets.UTF_8);
