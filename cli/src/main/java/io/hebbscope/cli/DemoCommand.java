@@ -76,7 +76,6 @@ final class DemoCommand implements Callable<Integer> {
                 client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
                 Topics topics = Topics.withDefaultPrefix();
                 TopicSetup.ensureTopics(client, topics, analysis.partitions, (short) 1);
-                // Training waits for the topics only: the analyzer starts beside it and catches up from the log.
                 try (BackgroundAnalyzer analyzer = new BackgroundAnalyzer(new Analyzer.Options(client, topics,
                     "hebbscope-analyzer", work.resolve("streams"), settings, analysis.metricsHost, analysis.metricsPort,
                     analysis.partitions, (short) 1).withFinishedRunRetention(analysis.finishedRunRetention()), plugins)) {
@@ -88,6 +87,9 @@ final class DemoCommand implements Callable<Integer> {
                         int port = analysis.metricsPort > 0 ? analysis.metricsPort : analyzer.awaitStarted().metricsPort();
                         out.printf("analyzer starting; Prometheus metrics at http://%s:%d/metrics%n", analysis.metricsHost, port);
                     }
+                    // Live first: training starts once the analyzer is RUNNING (it started beside the trainer's
+                    // preparation), so the analysis follows from the first step instead of catching up afterwards.
+                    analyzer.awaitStarted().awaitRunning(Duration.ofMinutes(5));
                     TrainingSession.Result result = TrainingSession.run(client, topics, TrainingSession.ready(trainer), policy,
                         out, !noProgress && System.console() != null, Duration.ofSeconds(analysisTimeout), analyzer::failure);
                     if (analyzer.failure() != null) {
