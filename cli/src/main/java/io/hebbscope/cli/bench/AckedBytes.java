@@ -25,6 +25,8 @@ final class AckedBytes implements AutoCloseable {
     private final String id = UUID.randomUUID().toString();
     private final Map<String, LongAdder> records = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> bytes = new ConcurrentHashMap<>();
+    private final LongAdder sent = new LongAdder();
+    private final LongAdder completed = new LongAdder();
 
     AckedBytes() {
         TALLIES.put(id, this);
@@ -49,6 +51,11 @@ final class AckedBytes implements AutoCloseable {
         return a == null ? 0 : a.sum();
     }
 
+    /** Whether every record handed to the producers so far has been acknowledged or has failed. */
+    boolean allCompleted() {
+        return completed.sum() >= sent.sum();
+    }
+
     private void add(String topic, int valueBytes) {
         records.computeIfAbsent(topic, t -> new LongAdder()).increment();
         bytes.computeIfAbsent(topic, t -> new LongAdder()).add(Math.max(0, valueBytes));
@@ -71,14 +78,21 @@ final class AckedBytes implements AutoCloseable {
 
         @Override
         public ProducerRecord<Object, Object> onSend(ProducerRecord<Object, Object> record) {
+            if (tally != null) {
+                tally.sent.increment();
+            }
             return record;
         }
 
         @Override
         public void onAcknowledgement(RecordMetadata metadata, Exception exception) {
-            if (exception == null && metadata != null && tally != null) {
+            if (tally == null) {
+                return;
+            }
+            if (exception == null && metadata != null) {
                 tally.add(metadata.topic(), metadata.serializedValueSize());
             }
+            tally.completed.increment();
         }
 
         @Override

@@ -125,11 +125,11 @@ public final class BenchHarness {
                 KafkaPerfTools.analyzerLikeConsumer(client, TopicSetup.MAX_MESSAGE_BYTES), broker.bootstrapServers(),
                 stored.layerSteps().name(), storedRecords);
 
-            step("analyzer over the stored log (main path)");
-            StoredLog.Result main = StoredLog.mainPath(client, stored, published.runId(), clock.expectedOutputs(),
-                work.resolve("stored-log-state"), SAFETY_LIMIT);
-            step("replay over the stored log (the replay command)");
-            StoredLog.Result replay = StoredLog.replay(client, stored, "bench-replay");
+            step("analyzer over the stored log (main path: an analyze process)");
+            StoredLog.Result main = StoredLog.mainPath(client, stored, published.runId(), clock.expectedOutputs(), work,
+                SAFETY_LIMIT);
+            step("replay over the stored log (a replay process)");
+            StoredLog.Result replay = StoredLog.replay(client, stored, "bench-replay", work, SAFETY_LIMIT);
 
             step("live lag: 1 trainer at full speed, analyzer live");
             TrainerConfig lagBase = base.toBuilder().epochs(epochsFor(base, settings.lagSteps())).build();

@@ -3,13 +3,16 @@ package io.hebbscope.cli.bench;
 import io.hebbscope.schema.TopicSetup;
 import io.hebbscope.schema.Topics;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.TopicConfig;
 
@@ -40,8 +43,8 @@ final class BenchTopics {
     }
 
     /**
-     * Waits until every partition of {@code names} has a leader: an idempotent producer's first batches to a
-     * partition still being created can be rejected out of order (stack notes, KAFKA-18202).
+     * Waits until every partition of {@code names} has a leader that answers for it: an idempotent producer's
+     * first batches to a partition still being created can be turned away and end up out of order (stack notes).
      */
     static void awaitLeaders(Properties client, Collection<String> names) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
@@ -52,6 +55,11 @@ final class BenchTopics {
                     boolean led = d.values().stream().flatMap(t -> t.partitions().stream())
                         .map(TopicPartitionInfo::leader).allMatch(l -> l != null && !l.isEmpty());
                     if (led && d.keySet().containsAll(names)) {
+                        // the leader also serves the partition (a produce to it would not be turned away)
+                        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                        d.values().forEach(t -> t.partitions().forEach(p ->
+                            latest.put(new TopicPartition(t.name(), p.partition()), OffsetSpec.latest())));
+                        admin.listOffsets(latest).all().get(60, TimeUnit.SECONDS);
                         return;
                     }
                 } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {

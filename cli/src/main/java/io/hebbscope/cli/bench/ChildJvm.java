@@ -95,6 +95,27 @@ final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until the output contains {@code text} and returns System.nanoTime() when it was first seen (polled every
+     * 20 ms); fails with the output when the process ends first or the safety limit passes.
+     */
+    long awaitOutput(String text, Duration safetyLimit) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + safetyLimit.toNanos();
+        while (System.nanoTime() < deadline) {
+            boolean alive = process.isAlive();
+            if (output().contains(text)) {
+                return System.nanoTime();
+            }
+            if (!alive) {
+                throw new IllegalStateException(name + " ended (exit " + process.exitValue() + ") before printing '" + text
+                    + "'; output:\n" + outputTail());
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException(name + " did not print '" + text + "' within " + safetyLimit.toMinutes()
+            + " minutes; output:\n" + outputTail());
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }

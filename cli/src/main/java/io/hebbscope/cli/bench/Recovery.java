@@ -79,15 +79,13 @@ final class Recovery {
                 long restartMs = System.currentTimeMillis();
                 ChildJvm restarted = ChildJvm.start(workDir, "recovery-analyzer-2", main, analyze);
                 second = restarted;
-                RunningLine running = new RunningLine(restarted, restartNanos);
-                running.start();
+                double toRunning = (restarted.awaitOutput(" running on ", safetyLimit) - restartNanos) / 1e9;
                 boolean again = arrivals.await(() -> !arrivals.matching(a -> a.runId().equals(runId)
                         && a.timestampMs() > deadMs).isEmpty(),
                     () -> !restarted.isAlive() || trainerFailure.get() != null, safetyLimit);
                 check(again, trainerFailure, restarted, "the restarted analyzer wrote nothing");
                 long outputMs = arrivals.matching(a -> a.runId().equals(runId) && a.timestampMs() > deadMs).get(0).arrivalMs();
-                running.join(safetyLimit.toMillis());
-                return new Result((outputMs - killMs) / 1e3, (outputMs - restartMs) / 1e3, running.seconds(), before,
+                return new Result((outputMs - killMs) / 1e3, (outputMs - restartMs) / 1e3, toRunning, before,
                     stepsPerSecond);
             } finally {
                 pacer.stop();
@@ -143,42 +141,6 @@ final class Recovery {
             } else {
                 next = now; // behind: do not try to catch up in a burst
             }
-        }
-    }
-
-    /** Watches a child analyzer's output for its "running" line and notes when it came. */
-    private static final class RunningLine extends Thread {
-        private final ChildJvm child;
-        private final long startNanos;
-        private volatile double seconds = Double.NaN;
-
-        RunningLine(ChildJvm child, long startNanos) {
-            super("bench-running-line");
-            setDaemon(true);
-            this.child = child;
-            this.startNanos = startNanos;
-        }
-
-        @Override
-        public void run() {
-            try {
-                while (child.isAlive()) {
-                    if (child.output().contains(" running on ")) {
-                        seconds = (System.nanoTime() - startNanos) / 1e9;
-                        return;
-                    }
-                    Thread.sleep(50);
-                }
-            } catch (Exception e) {
-                // seconds stays NaN; reported as missing
-            }
-        }
-
-        double seconds() {
-            if (Double.isNaN(seconds)) {
-                throw new IllegalStateException("the restarted analyzer printed no running line; output:\n" + child.outputTail());
-            }
-            return seconds;
         }
     }
 }

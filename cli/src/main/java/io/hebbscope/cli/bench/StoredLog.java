@@ -1,11 +1,8 @@
 package io.hebbscope.cli.bench;
 
-import io.hebbscope.analyzer.Analyzer;
-import io.hebbscope.analyzer.AnalyzerSettings;
 import io.hebbscope.cli.Hebbscope;
 import io.hebbscope.schema.Topics;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -15,36 +12,47 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.CommonClientConfigs;
 
 /**
- * The analyzer working through a log that is already stored: the main path (a new application id, from offset 0,
- * done when the last LayerAlignment is visible) and the {@code replay} command (run as the command line runs it,
- * done when its committed offsets have caught up, as the command decides).
+ * The analyzer working through a log that is already stored, each pass as the user runs it: its own process of
+ * {@code hebbscope analyze} (the main path: a new application id, from offset 0, done when the run's last
+ * LayerAlignment is visible to a read_committed consumer) and of {@code hebbscope replay} (done when its committed
+ * offsets have caught up, as the command decides). Separate processes also keep the passes independent: in one JVM
+ * the second pass ran on code the first had warmed up, about twice as fast.
  */
 final class StoredLog {
     /**
-     * @param fromStartSeconds   from starting the analyzer (topic checks, Kafka Streams start-up, group join) to done
+     * @param fromStartSeconds   from launching the process (JVM start, topic checks, Kafka Streams start-up, group
+     *                           join) to done
      * @param fromRunningSeconds from the application reaching RUNNING to done
      */
     record Result(double fromStartSeconds, double fromRunningSeconds) {}
 
+    private static final String MAIN = Hebbscope.class.getName();
+
     private StoredLog() {}
 
     /** The main path over every run in {@code topics}, done when {@code expectedOutputs} of {@code runId} are visible. */
-    static Result mainPath(Properties client, Topics topics, String runId, long expectedOutputs, Path stateDir,
+    static Result mainPath(Properties client, Topics topics, String runId, long expectedOutputs, Path workDir,
                            Duration safetyLimit) throws Exception {
+        Path state = Files.createDirectories(workDir.resolve("stored-log-state"));
+        List<String> args = List.of("analyze", "--bootstrap-servers", bootstrap(client), "--topic-prefix", topics.prefix(),
+            "--application-id", topics.prefix() + "-stored-log", "--state-dir", state.toString(), "--metrics-port", "-1",
+            "--plugins", "none", "--replication", "1", "--partitions", Integer.toString(BenchTopics.PARTITIONS),
+            "--connect-timeout", "120");
         try (AlignmentArrivals arrivals = new AlignmentArrivals(client, topics)) {
-            long start = System.currentTimeMillis();
-            try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, topics.prefix() + "-stored-log",
-                stateDir, AnalyzerSettings.DEFAULTS, "127.0.0.1", -1, BenchTopics.PARTITIONS, (short) 1))) {
-                analyzer.awaitRunning(safetyLimit);
-                long running = System.currentTimeMillis();
-                if (!arrivals.await(() -> arrivals.distinct(runId) >= expectedOutputs, () -> analyzer.failure() != null,
+            long startMs = System.currentTimeMillis();
+            long startNanos = System.nanoTime();
+            try (ChildJvm analyzer = ChildJvm.start(workDir, "stored-log-analyzer", MAIN, args)) {
+                long runningNanos = analyzer.awaitOutput(" running on ", safetyLimit);
+                if (!arrivals.await(() -> arrivals.distinct(runId) >= expectedOutputs, () -> !analyzer.isAlive(),
                     safetyLimit)) {
-                    throw new IllegalStateException(analyzer.failure() != null ? "the analyzer failed: " + analyzer.failure()
-                        : "the analyzer did not finish the stored log within " + safetyLimit.toMinutes() + " minutes");
+                    throw new IllegalStateException("the analyzer did not finish the stored log"
+                        + (analyzer.isAlive() ? " within " + safetyLimit.toMinutes() + " minutes" : " (it ended)")
+                        + "; its output:\n" + analyzer.outputTail());
                 }
-                long done = arrivals.matching(a -> a.runId().equals(runId)).stream()
+                long doneMs = arrivals.matching(a -> a.runId().equals(runId)).stream()
                     .mapToLong(AlignmentArrivals.Arrival::arrivalMs).max().orElseThrow();
-                return new Result((done - start) / 1e3, Math.max(1, done - running) / 1e3);
+                double fromStart = (doneMs - startMs) / 1e3;
+                return new Result(fromStart, fromStart - (runningNanos - startNanos) / 1e9);
             }
         }
     }
@@ -53,25 +61,24 @@ final class StoredLog {
 
     /**
      * {@code hebbscope replay} over {@code topics} into {@code outputPrefix}, plug-ins off like the main path; from
-     * RUNNING is the command's own timing (it prints it with 0.1 s resolution).
+     * RUNNING is the command's own timing (printed with 0.1 s resolution).
      */
-    static Result replay(Properties client, Topics topics, String outputPrefix) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var cl = Hebbscope.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        long start = System.nanoTime();
-        int code = cl.execute(List.of("replay", "--bootstrap-servers",
-            client.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG), "--topic-prefix", topics.prefix(),
+    static Result replay(Properties client, Topics topics, String outputPrefix, Path workDir, Duration safetyLimit)
+        throws Exception {
+        List<String> args = List.of("replay", "--bootstrap-servers", bootstrap(client), "--topic-prefix", topics.prefix(),
             "--output-topic-prefix", outputPrefix, "--application-id", outputPrefix + "-app", "--plugins", "none",
-            "--metrics-port", "-1", "--partitions", Integer.toString(BenchTopics.PARTITIONS), "--connect-timeout", "120")
-            .toArray(String[]::new));
+            "--metrics-port", "-1", "--partitions", Integer.toString(BenchTopics.PARTITIONS), "--connect-timeout", "120");
+        long start = System.nanoTime();
+        String out = ChildJvm.run(workDir, "replay", MAIN, args, safetyLimit);
         double fromStart = (System.nanoTime() - start) / 1e9;
-        Matcher m = REPLAYED.matcher(out.toString());
-        if (code != 0 || !m.find()) {
-            throw new IllegalStateException("replay exited with " + code + "; output:\n" + out + err);
+        Matcher m = REPLAYED.matcher(out);
+        if (!m.find()) {
+            throw new IllegalStateException("replay printed no result line; output:\n" + out);
         }
         return new Result(fromStart, Double.parseDouble(m.group(3)));
+    }
+
+    private static String bootstrap(Properties client) {
+        return client.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
     }
 }
