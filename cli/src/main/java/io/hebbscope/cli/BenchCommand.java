@@ -1,6 +1,6 @@
 package io.hebbscope.cli;
 
-import io.hebbscope.cli.bench.BenchHarness;
+import io.hebbscope.bench.BenchHarness;
 import io.hebbscope.trainer.TrainerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,7 +75,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         TrainerConfig config = training.config(cmd);
         var policy = training.policy(cmd);
-        new BenchHarness(new BenchHarness.Settings(config, policy, warmup, steps, lagSteps, trainers, recoveryPace, out),
+        new BenchHarness(new BenchHarness.Settings(Hebbscope.class.getName(), config, policy, warmup, steps, lagSteps, trainers, recoveryPace, out),
             cmd.getOut()).run();
         return 0;
     }

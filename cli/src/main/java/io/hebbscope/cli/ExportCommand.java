@@ -1,6 +1,6 @@
 package io.hebbscope.cli;
 
-import io.hebbscope.cli.archive.RunExporter;
+import io.hebbscope.archive.RunExporter;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;

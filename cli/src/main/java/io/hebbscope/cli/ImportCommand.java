@@ -1,6 +1,6 @@
 package io.hebbscope.cli;
 
-import io.hebbscope.cli.archive.RunImporter;
+import io.hebbscope.archive.RunImporter;
 import io.hebbscope.schema.TopicSetup;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;

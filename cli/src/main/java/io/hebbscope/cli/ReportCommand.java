@@ -1,14 +1,14 @@
 package io.hebbscope.cli;
 
-import io.hebbscope.cli.report.Figure;
-import io.hebbscope.cli.report.Report;
-import io.hebbscope.cli.report.ReportWriter;
-import io.hebbscope.cli.report.RunDatasets;
-import io.hebbscope.cli.report.RunLog;
-import io.hebbscope.cli.report.RunLogReader;
-import io.hebbscope.cli.report.SweepCsv;
-import io.hebbscope.cli.report.SweepDatasets;
-import io.hebbscope.cli.report.SweepRow;
+import io.hebbscope.lab.report.Figure;
+import io.hebbscope.lab.report.Report;
+import io.hebbscope.lab.report.ReportWriter;
+import io.hebbscope.lab.report.RunDatasets;
+import io.hebbscope.lab.report.RunLog;
+import io.hebbscope.lab.report.RunLogReader;
+import io.hebbscope.lab.report.SweepCsv;
+import io.hebbscope.lab.report.SweepDatasets;
+import io.hebbscope.lab.report.SweepRow;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;

@@ -3,35 +3,23 @@ package io.hebbscope.cli;
 import io.hebbscope.analyzer.Analyzer;
 import io.hebbscope.broker.EmbeddedKafkaBroker;
 import io.hebbscope.broker.KafkaReachability;
-import io.hebbscope.cli.sweep.LastEpochCollector;
-import io.hebbscope.cli.sweep.RunOutcome;
-import io.hebbscope.cli.sweep.SweepConfigs;
-import io.hebbscope.cli.sweep.SweepGrid;
-import io.hebbscope.cli.sweep.SweepPoint;
-import io.hebbscope.cli.sweep.SweepReport;
-import io.hebbscope.cli.sweep.SweepTable;
+import io.hebbscope.lab.sweep.RunOutcome;
+import io.hebbscope.lab.sweep.SweepGrid;
+import io.hebbscope.lab.sweep.SweepReport;
+import io.hebbscope.lab.sweep.SweepRunner;
+import io.hebbscope.lab.sweep.SweepTable;
 import io.hebbscope.schema.TopicSetup;
 import io.hebbscope.schema.Topics;
-import io.hebbscope.trainer.Trainer;
 import io.hebbscope.trainer.TrainerConfig;
-import io.hebbscope.trainer.publish.EventPublisher;
 import io.hebbscope.trainer.publish.PublishPolicy;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.CommonClientConfigs;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -102,25 +90,14 @@ final class SweepCommand implements Callable<Integer> {
         PublishPolicy policy = training.policy(cmd);
         var settings = analysis.settings(cmd);
         var plugins = analysis.plugins(cmd);
-        if (parallel < 1) {
-            throw new CommandLine.ParameterException(cmd, "--parallel must be >= 1");
-        }
         SweepGrid grid;
+        SweepRunner sweep;
+        String id = sweepId != null ? sweepId : "sweep-" + System.currentTimeMillis() / 1000;
         try {
             grid = new SweepGrid(models, rules, gammas, sigmas, learningRates, seeds);
+            sweep = new SweepRunner(grid, id, base, policy, parallel);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
-        }
-        String id = sweepId != null ? sweepId : "sweep-" + System.currentTimeMillis() / 1000;
-        Map<String, SweepPoint> points = new LinkedHashMap<>();
-        Map<String, TrainerConfig> configs = new LinkedHashMap<>();
-        for (SweepPoint p : grid.points()) {
-            try {
-                configs.put(p.runId(id), SweepConfigs.configure(base.toBuilder(), p).runId(p.runId(id)).build());
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(cmd, "sweep point " + p + ": " + e.getMessage());
-            }
-            points.put(p.runId(id), p);
         }
         Files.createDirectories(out);
         Path work = Files.createTempDirectory("hebbscope-sweep");
@@ -136,27 +113,15 @@ final class SweepCommand implements Callable<Integer> {
             }
             Topics topics = Topics.withDefaultPrefix();
             TopicSetup.ensureTopics(client, topics, analysis.partitions, (short) (broker != null ? 1 : -1));
-            w.printf(Locale.ROOT, "sweep %s: %d runs (%d at once), %d epochs each%n", id, points.size(), parallel, base.epochs());
+            w.printf(Locale.ROOT, "sweep %s: %d runs (%d at once), %d epochs each%n", id, sweep.runs(), parallel, base.epochs());
             try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, "hebbscope-" + id, work.resolve("streams"),
                 settings, analysis.metricsHost, analysis.metricsPort, analysis.partitions, (short) (broker != null ? 1 : -1)), plugins)) {
                 analyzer.awaitRunning(Duration.ofSeconds(60));
-                Map<String, RunOutcome> outcomes = train(configs, client, topics, policy, w);
-                Map<String, Integer> lastEpoch = new LinkedHashMap<>();
-                Map<String, Long> lastStep = new LinkedHashMap<>();
-                Map<String, Integer> layers = new LinkedHashMap<>();
-                outcomes.forEach((run, o) -> {
-                    lastEpoch.put(run, (int) ((o.summary().steps() - 1) / o.run().stepsPerEpoch()));
-                    lastStep.put(run, o.summary().steps() - 1 - ((o.summary().steps() - 1) % policy.every()));
-                    layers.put(run, o.run().layers().size());
-                });
-                w.println("waiting for the analyzer ...");
-                SweepTable table;
-                try (LastEpochCollector collector = new LastEpochCollector(client, topics, lastEpoch, lastStep, layers)) {
-                    if (!collector.awaitAll(Duration.ofSeconds(analysisTimeout))) {
-                        w.println("the analyzer has not finished every run within " + analysisTimeout + " s; the table has what it analyzed");
-                    }
-                    table = SweepTable.from(points, outcomes, collector.lastEpochAlignments());
+                SweepRunner.Result result = sweep.run(client, topics, Duration.ofSeconds(analysisTimeout), new Display(w));
+                if (!result.complete()) {
+                    w.println("the analyzer has not finished every run within " + analysisTimeout + " s; the table has what it analyzed");
                 }
+                SweepTable table = result.table();
                 SweepReport.write(table, out, layer, base, grid, w);
                 if (analyzer.failure() != null) {
                     throw new IllegalStateException("the analyzer failed", analyzer.failure());
@@ -171,34 +136,18 @@ final class SweepCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Map<String, RunOutcome> train(Map<String, TrainerConfig> configs, Properties client, Topics topics,
-                                          PublishPolicy policy, PrintWriter w) throws Exception {
-        Map<String, RunOutcome> outcomes = new ConcurrentHashMap<>();
-        AtomicInteger done = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(parallel);
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (var entry : configs.entrySet()) {
-                futures.add(pool.submit(() -> {
-                    RunOutcome outcome = new RunOutcome();
-                    try (EventPublisher publisher = new EventPublisher(client, topics, policy)) {
-                        new Trainer(entry.getValue()).run(publisher, outcome);
-                    }
-                    outcomes.put(entry.getKey(), outcome);
-                    synchronized (w) {
-                        w.printf(Locale.ROOT, "[%d/%d] %s %s, validation loss %s%n", done.incrementAndGet(), configs.size(),
-                            entry.getKey(), outcome.summary().status(), outcome.summary().finalValidationLoss() == null ? "n/a"
-                                : String.format(Locale.ROOT, "%.5f", outcome.summary().finalValidationLoss()));
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : futures) {
-                f.get();
-            }
-        } finally {
-            pool.shutdownNow();
+    /** One line per finished run. */
+    private record Display(PrintWriter w) implements SweepRunner.Listener {
+        @Override
+        public void runFinished(int done, int total, String runId, RunOutcome outcome) {
+            w.printf(Locale.ROOT, "[%d/%d] %s %s, validation loss %s%n", done, total, runId, outcome.summary().status(),
+                outcome.summary().finalValidationLoss() == null ? "n/a"
+                    : String.format(Locale.ROOT, "%.5f", outcome.summary().finalValidationLoss()));
         }
-        return outcomes;
+
+        @Override
+        public void awaitingAnalysis() {
+            w.println("waiting for the analyzer ...");
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.hebbscope.cli.bench;
 
+import io.hebbscope.bench.BenchTable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -2,6 +2,7 @@ package io.hebbscope.cli.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hebbscope.lab.report.Figure;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,10 @@
 package io.hebbscope.cli.report;
 
+import io.hebbscope.lab.report.Figure;
+import io.hebbscope.lab.report.Report;
+import io.hebbscope.lab.report.ReportWriter;
+import io.hebbscope.lab.report.RunLog;
+import io.hebbscope.lab.report.RunLogReader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

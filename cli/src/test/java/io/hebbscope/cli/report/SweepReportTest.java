@@ -1,5 +1,12 @@
 package io.hebbscope.cli.report;
 
+import io.hebbscope.lab.report.Figure;
+import io.hebbscope.lab.report.PhaseBoundaryFit;
+import io.hebbscope.lab.report.Report;
+import io.hebbscope.lab.report.ReportWriter;
+import io.hebbscope.lab.report.SweepCsv;
+import io.hebbscope.lab.report.SweepRow;
+import io.hebbscope.lab.report.Table;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

@@ -1,0 +1,281 @@
+package io.hebbscope.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.hebbscope.broker.EmbeddedKafkaBroker;
+import io.hebbscope.schema.TopicSetup;
+import io.hebbscope.schema.Topics;
+import io.hebbscope.trainer.TrainerConfig;
+import io.hebbscope.trainer.bench.StepTimeBench;
+import io.hebbscope.trainer.publish.EventPublisher;
+import io.hebbscope.trainer.publish.PublishPolicy;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalLong;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.CommonClientConfigs;
+
+/**
+ * The side-by-side performance harness behind {@code hebbscope bench}: on one in-process broker, every figure of
+ * "live at the trainer's pace" beside its yardstick (Kafka's own perf tools, training alone, the trainer's own
+ * publish rate), written as {@code bench.json} and {@code bench.md} and printed as the same Markdown table.
+ */
+public final class BenchHarness {
+    /** Nothing here should take this long; it only keeps a broken component from hanging the bench. */
+    private static final Duration SAFETY_LIMIT = Duration.ofMinutes(15);
+    private static final int PHASES = 10;
+
+    /**
+     * @param cliMainClass         the command line's main class: the stored-log, replay and recovery analyzers run
+     *                             as child JVMs of it (the bench does not depend on the command line)
+     * @param training             the run the figures are about (its run id is the stem of the bench's run ids)
+     * @param warmup               warm-up steps per step-time variant and of the publisher-only run
+     * @param steps                measured steps per step-time variant and of the publisher-only run
+     * @param lagSteps             steps each trainer trains in the live-lag runs (whole epochs: rounded up)
+     * @param trainers             trainers at once for the concurrent lag
+     * @param recoveryStepsPerSecond the trainer's pace while the analyzer is killed and restarted
+     * @param out                  where bench.json and bench.md go
+     */
+    public record Settings(String cliMainClass, TrainerConfig training, PublishPolicy policy, int warmup, int steps,
+                           int lagSteps, int trainers, double recoveryStepsPerSecond, Path out) {}
+
+    private final Settings settings;
+    private final PrintWriter log;
+    private int phase;
+    private long startNanos;
+
+    public BenchHarness(Settings settings, PrintWriter log) {
+        this.settings = settings;
+        this.log = log;
+    }
+
+    /** Runs every figure, writes the files, prints the table; returns the report. */
+    public BenchReport run() throws Exception {
+        Files.createDirectories(settings.out());
+        startNanos = System.nanoTime();
+        String createdAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        BenchReport.Machine machine = machine();
+        TrainerConfig base = settings.training();
+        PublishPolicy policy = settings.policy();
+        log.printf(Locale.ROOT, "hebbscope bench: %s %s %s %s, batch %d; %d cores, OMP_NUM_THREADS=%s%n", base.task(),
+            base.model(), base.widthsString(), base.rule(), base.batchSize(), machine.cores(), machine.ompNumThreads());
+
+        step("step time: training alone");
+        StepTimeBench.Stats alone = StepTimeBench.measure("(a) training alone", base, settings.warmup(), settings.steps(),
+            false, List.of());
+        step("step time: + probe");
+        StepTimeBench.Stats probe = StepTimeBench.measure("(b) + probe", base, settings.warmup(), settings.steps(), true,
+            List.of());
+
+        Path work = Files.createTempDirectory("hebbscope-bench");
+        try (AutoCloseable quiet = KnownBrokerNoise.install();
+             EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().build().start()) {
+            Properties client = new Properties();
+            client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+
+            step("step time: + probe + publishing");
+            Topics stored = new Topics("bench");
+            BenchTopics.ensure(client, stored);
+            TrainerConfig published = base.toBuilder().runId(runId("c")).build();
+            PublishClock clock = new PublishClock(policy);
+            StepTimeBench.Stats publishing;
+            OptionalLong waitNanos;
+            long storedRecords;
+            long storedBytes;
+            try (AckedBytes acked = new AckedBytes();
+                 EventPublisher publisher = new EventPublisher(acked.attachTo(client), stored, policy)) {
+                publishing = StepTimeBench.measure("(c) + probe + publishing", published, settings.warmup(),
+                    settings.steps(), true, List.of(clock, publisher, clock.afterPublisher()));
+                waitNanos = PublisherAccess.queueWaitNanos(publisher);
+                storedRecords = acked.records(stored.layerSteps().name());
+                storedBytes = acked.bytes(stored.layerSteps().name());
+            }
+            BenchReport.Throughput trainer = BenchReport.Throughput.of(storedRecords, storedBytes, clock.seconds());
+            BenchReport.StepTimes stepTimes = stepTimes(alone, probe, publishing, waitNanos, clock.lastStep() + 1);
+
+            step("publishing: publisher only, then Kafka's ProducerPerformance");
+            Topics publisherOnlyTopics = new Topics("bench-publisher-only");
+            BenchTopics.ensure(client, publisherOnlyTopics);
+            PublisherOnly.Result only = PublisherOnly.run(client, publisherOnlyTopics,
+                base.toBuilder().runId(runId("publisher-only")).build(), policy, settings.warmup(), settings.steps());
+            Topics producerTopics = new Topics("bench-producer-performance");
+            BenchTopics.ensure(client, producerTopics);
+            long warmupRecords = Math.round((double) only.layerStepRecords() * settings.warmup()
+                / (settings.warmup() + settings.steps()));
+            KafkaPerfTools.ProducerResult pp = KafkaPerfTools.producerPerformance(work,
+                PublisherAccess.producerProps(client), producerTopics.layerSteps().name(), only.layerStepRecords(),
+                warmupRecords, only.meanLayerStepBytes());
+            BenchReport.Throughput onlyThroughput = BenchReport.Throughput.of(only.records(), only.bytes(), only.seconds());
+            BenchReport.Publishing publishingFigures = new BenchReport.Publishing(trainer, onlyThroughput,
+                new BenchReport.ProducerYardstick(pp.records(), pp.recordSize(), pp.mbPerSecond(), pp.recordsPerSecond(),
+                    pp.steadyState()), onlyThroughput.mbPerSecond() / pp.mbPerSecond());
+
+            step("consuming the stored log: Kafka's ConsumerPerformance");
+            KafkaPerfTools.ConsumerResult cp = KafkaPerfTools.consumerPerformance(work,
+                KafkaPerfTools.analyzerLikeConsumer(client, TopicSetup.MAX_MESSAGE_BYTES), broker.bootstrapServers(),
+                stored.layerSteps().name(), storedRecords);
+
+            step("analyzer over the stored log (main path: an analyze process)");
+            StoredLog.Result main = StoredLog.mainPath(settings.cliMainClass(), client, stored, published.runId(), clock.expectedOutputs(), work,
+                SAFETY_LIMIT);
+            step("replay over the stored log (a replay process)");
+            StoredLog.Result replay = StoredLog.replay(settings.cliMainClass(), client, stored, "bench-replay", work, SAFETY_LIMIT);
+
+            step("live lag: 1 trainer at full speed, analyzer live");
+            TrainerConfig lagBase = base.toBuilder().epochs(epochsFor(base, settings.lagSteps())).build();
+            LiveLag.Result lag1 = LiveLag.run(client, new Topics("bench-lag-1"),
+                List.of(lagBase.toBuilder().runId(runId("lag-1")).build()), policy, work.resolve("lag-1-state"),
+                SAFETY_LIMIT);
+            step("live lag: " + settings.trainers() + " trainers at once, one analyzer");
+            List<TrainerConfig> many = new ArrayList<>();
+            for (int i = 0; i < settings.trainers(); i++) {
+                many.add(lagBase.toBuilder().runId(runId("lag-" + settings.trainers() + "-" + i)).seed(base.seed() + i).build());
+            }
+            LiveLag.Result lagN = LiveLag.run(client, new Topics("bench-lag-" + settings.trainers()), many, policy,
+                work.resolve("lag-n-state"), SAFETY_LIMIT);
+
+            step("recovery: kill -9 the analyzer process while training goes on, restart it");
+            Recovery.Result recovery = Recovery.run(settings.cliMainClass(), client, new Topics("bench-recovery"),
+                base.toBuilder().runId(runId("recovery")).epochs(1_000_000).build(), policy, work,
+                settings.recoveryStepsPerSecond(), SAFETY_LIMIT);
+
+            double storedMb = storedBytes / 1e6;
+            BenchReport.Pass mainPass = BenchReport.Pass.of(storedMb, main);
+            BenchReport.Pass replayPass = BenchReport.Pass.of(storedMb, replay);
+            BenchReport.AnalyzerThroughput analyzer = new BenchReport.AnalyzerThroughput(live(lag1), live(lagN), mainPass,
+                replayPass, new BenchReport.ConsumerYardstick(cp.records(), cp.mb(), cp.mbPerSecond(), cp.fetchMbPerSecond()),
+                mainPass.mbPerSecondFromStart() / cp.mbPerSecond(), mainPass.mbPerSecondFromRunning() / cp.fetchMbPerSecond(),
+                mainPass.mbPerSecondFromRunning() / trainer.mbPerSecond(), replayPass.mbPerSecondFromStart() / cp.mbPerSecond(),
+                replayPass.mbPerSecondFromRunning() / cp.fetchMbPerSecond());
+            BenchReport.Lags lags = new BenchReport.Lags(lag(lag1), lag(lagN));
+            BenchReport.RecoveryTimes recoveryTimes = new BenchReport.RecoveryTimes(recovery.killToOutputSeconds(),
+                recovery.restartToOutputSeconds(), recovery.restartToRunningSeconds(), recovery.outputsBeforeKill(),
+                recovery.stepsPerSecond());
+            BenchReport.Settings used = new BenchReport.Settings(base.task(), base.model(), base.widthsString(),
+                base.activation().id(), base.rule(), base.batchSize(), settings.warmup(), settings.steps(),
+                (int) (lagBase.epochs() * (long) lagBase.stepsPerEpoch()), settings.trainers(), BenchTopics.PARTITIONS,
+                policy.dtype().name().toLowerCase(Locale.ROOT), policy.every(), policy.maxBlockBytes(),
+                settings.recoveryStepsPerSecond());
+            BenchReport partial = new BenchReport(createdAt, machine, used, stepTimes, publishingFigures, analyzer, lags,
+                recoveryTimes, List.of());
+            BenchReport report = new BenchReport(createdAt, machine, used, stepTimes, publishingFigures, analyzer, lags,
+                recoveryTimes, BenchTable.rows(partial));
+            write(report);
+            return report;
+        } finally {
+            deleteRecursively(work);
+        }
+    }
+
+    private void step(String what) {
+        log.printf(Locale.ROOT, "[%d/%d %4.0f s] %s%n", ++phase, PHASES, (System.nanoTime() - startNanos) / 1e9, what);
+        log.flush();
+    }
+
+    private String runId(String what) {
+        return settings.training().runId() + "-" + what;
+    }
+
+    private static int epochsFor(TrainerConfig base, int steps) {
+        return Math.max(1, (steps + base.stepsPerEpoch() - 1) / base.stepsPerEpoch());
+    }
+
+    private static BenchReport.StepTimes stepTimes(StepTimeBench.Stats alone, StepTimeBench.Stats probe,
+                                                   StepTimeBench.Stats publishing, OptionalLong waitNanos, long steps) {
+        Double waitMs = waitNanos.isPresent() ? waitNanos.getAsLong() / 1e6 / steps : null;
+        String note = waitNanos.isPresent() ? "EventPublisher." + PublisherAccess.queueWaitAccessor() + "() over all steps"
+            : "this build's EventPublisher does not count it";
+        return new BenchReport.StepTimes(timing(alone), timing(probe), timing(publishing),
+            probe.medianMs() / alone.medianMs(), publishing.medianMs() / alone.medianMs(),
+            publishing.p90Ms() / alone.p90Ms(), waitMs, note);
+    }
+
+    private static BenchReport.Timing timing(StepTimeBench.Stats s) {
+        return new BenchReport.Timing(s.steps(), s.medianMs(), s.meanMs(), s.p90Ms());
+    }
+
+    private static BenchReport.Live live(LiveLag.Result r) {
+        return new BenchReport.Live(r.trainers(), r.layerStepBytes() / 1e6, r.analyzerSeconds(), r.analyzerMbPerSecond(),
+            r.trainerMbPerSecond());
+    }
+
+    private static BenchReport.Lag lag(LiveLag.Result r) {
+        return new BenchReport.Lag(r.trainers(), r.samples(), r.p50Ms(), r.p99Ms(), r.maxMs());
+    }
+
+    private void write(BenchReport report) throws IOException {
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        json.writeValue(settings.out().resolve("bench.json").toFile(), report);
+        String markdown = markdown(report);
+        Files.writeString(settings.out().resolve("bench.md"), markdown, StandardCharsets.UTF_8);
+        log.printf(Locale.ROOT, "done in %.0f s%n%n", (System.nanoTime() - startNanos) / 1e9);
+        log.print(markdown);
+        log.printf("%nwritten: %s, %s%n", settings.out().resolve("bench.md"), settings.out().resolve("bench.json"));
+        log.flush();
+    }
+
+    /** The Markdown file: what ran where, the table, how to read it. */
+    static String markdown(BenchReport r) {
+        var m = r.machine();
+        var s = r.settings();
+        StringBuilder sb = new StringBuilder();
+        sb.append("# hebbscope bench\n\n");
+        sb.append(String.format(Locale.ROOT, "%s; %d cores (%s), %s, %s, max heap %d MB, OMP_NUM_THREADS=%s, "
+                + "load average %.2f at start.%n%n", r.createdAt(), m.cores(), m.cpu(), m.os(), m.java(), m.maxHeapMb(),
+            m.ompNumThreads(), m.loadAverageAtStart()));
+        sb.append(String.format(Locale.ROOT, "%s %s %s %s %s, batch %d, %s, publish every %d; step times over %d steps "
+                + "after %d warm-up; live lag over %d steps per trainer; %d partitions; recovery trainer paced at "
+                + "%.0f steps/s.%n%n", s.task(), s.model(), s.widths(), s.activation(), s.rule(), s.batchSize(), s.dtype(),
+            s.publishEvery(), s.measuredSteps(), s.warmupSteps(), s.lagStepsPerTrainer(), s.partitions(),
+            s.recoveryStepsPerSecond()));
+        sb.append(BenchTable.markdown(r.table()));
+        sb.append("""
+
+            MB = 10^6 bytes of layer-step record values (Kafka's tools count 2^20; converted). Ratios are hebbscope over
+            the yardstick (step times: over training alone). Yardsticks ran on the same broker with the same settings:
+            ProducerPerformance with EventPublisher's producer properties at the mean layer-step record size,
+            ConsumerPerformance over the same layer-steps topic with the analyzer's fetch sizes and read_committed.
+            Lag: the step's hand-over to the publisher to its LayerAlignment visible to a read_committed consumer.
+            """);
+        return sb.toString();
+    }
+
+    private static BenchReport.Machine machine() {
+        String cpu = "unknown CPU";
+        try {
+            Path info = Path.of("/proc/cpuinfo");
+            if (Files.isReadable(info)) {
+                cpu = Files.readAllLines(info).stream().filter(l -> l.startsWith("model name")).findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim().replaceAll("\\s+", " ")).orElse(cpu);
+            }
+        } catch (IOException e) {
+            // keep "unknown CPU"
+        }
+        return new BenchReport.Machine(Runtime.getRuntime().availableProcessors(), cpu,
+            System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
+            "Java " + System.getProperty("java.version"), Runtime.getRuntime().maxMemory() / 1_000_000,
+            System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)"),
+            Math.max(0, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}

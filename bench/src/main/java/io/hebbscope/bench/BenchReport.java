@@ -1,0 +1,76 @@
+package io.hebbscope.bench;
+
+import java.util.List;
+
+/**
+ * Everything one bench run measured, as written to {@code bench.json}. MB are 10^6 bytes of layer-step record
+ * values (the other topics carry well under 0.1 % of the volume); times in ms unless named seconds.
+ */
+public record BenchReport(String createdAt, Machine machine, Settings settings, StepTimes stepTime, Publishing publishing,
+                   AnalyzerThroughput analyzer, Lags lag, RecoveryTimes recovery, List<BenchTable.Row> table) {
+
+    /** Where it ran; {@code loadAverageAtStart} shows how busy the machine was. */
+    public record Machine(int cores, String cpu, String os, String java, long maxHeapMb, String ompNumThreads,
+                   double loadAverageAtStart) {}
+
+    public record Settings(String task, String model, String widths, String activation, String rule, int batchSize,
+                    int warmupSteps, int measuredSteps, int lagStepsPerTrainer, int trainers, int partitions, String dtype,
+                    int publishEvery, int maxBlockBytes, double recoveryStepsPerSecond) {}
+
+    /** Wall time per step after warm-up. */
+    public record Timing(int steps, double medianMs, double meanMs, double p90Ms) {}
+
+    /**
+     * @param queueWaitMsPerStep time training waited for the publisher's queue, per step of (c); null when this
+     *                           build's EventPublisher does not count it ({@code queueWaitNote} says so)
+     */
+    public record StepTimes(Timing trainingAlone, Timing probe, Timing probePublishing, double probeMedianRatio,
+                     double publishingMedianRatio, double publishingP90Ratio, Double queueWaitMsPerStep,
+                     String queueWaitNote) {}
+
+    /** Layer-step records and bytes the broker acknowledged over {@code seconds}. */
+    public record Throughput(long records, long bytes, double seconds, double mbPerSecond, double recordsPerSecond) {
+        static Throughput of(long records, long bytes, double seconds) {
+            return new Throughput(records, bytes, seconds, bytes / 1e6 / seconds, records / seconds);
+        }
+    }
+
+    /** ProducerPerformance at the mean layer-step size with the publisher's producer settings. */
+    public record ProducerYardstick(long records, int recordSize, double mbPerSecond, double recordsPerSecond,
+                             boolean steadyState) {}
+
+    /**
+     * @param trainer       the trainer publishing while step time (c) was measured
+     * @param publisherOnly one real step's terms published again and again: training not the limit
+     */
+    public record Publishing(Throughput trainer, Throughput publisherOnly, ProducerYardstick producerPerformance,
+                      double publisherOnlyRatio) {}
+
+    /** ConsumerPerformance over the same layer-steps topic the stored-log figures read. */
+    public record ConsumerYardstick(long records, double mb, double mbPerSecond, double fetchMbPerSecond) {}
+
+    /** One analyzer pass over {@code mb}: MB/s from its start and from Kafka Streams RUNNING. */
+    public record Pass(double mb, double fromStartSeconds, double fromRunningSeconds, double mbPerSecondFromStart,
+                double mbPerSecondFromRunning) {
+        static Pass of(double mb, StoredLog.Result r) {
+            return new Pass(mb, r.fromStartSeconds(), r.fromRunningSeconds(), mb / r.fromStartSeconds(),
+                mb / r.fromRunningSeconds());
+        }
+    }
+
+    /** The analyzer while trainers publish: from the first publish to the last result visible. */
+    public record Live(int trainers, double mb, double seconds, double mbPerSecond, double trainerMbPerSecond) {}
+
+    public record AnalyzerThroughput(Live liveOneTrainer, Live liveTrainers, Pass storedLog, Pass replay,
+                              ConsumerYardstick consumerPerformance, double storedFromStartRatio,
+                              double storedFromRunningRatio, double storedToTrainerRatio, double replayFromStartRatio,
+                              double replayFromRunningRatio) {}
+
+    /** Publish time to LayerAlignment visible to a read_committed consumer, over every (run, layer, step). */
+    public record Lag(int trainers, int samples, double p50Ms, double p99Ms, double maxMs) {}
+
+    public record Lags(Lag oneTrainer, Lag trainers) {}
+
+    public record RecoveryTimes(double killToOutputSeconds, double restartToOutputSeconds, double restartToRunningSeconds,
+                         long outputsBeforeKill, double trainerStepsPerSecond) {}
+}

@@ -1,0 +1,176 @@
+package io.hebbscope.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The bench's one table, a row per figure: what hebbscope achieved, the yardstick it is held against, their ratio
+ * and the target. The same Markdown is printed, written to {@code bench.md} and quoted in the README.
+ */
+public final class BenchTable {
+    public static final List<String> HEADER = List.of("figure", "hebbscope", "yardstick", "ratio", "target");
+    private static final String NONE = "—";
+
+    /** One line of the table; {@code met} is null where no target applies. */
+    public record Row(String figure, String hebbscope, String yardstick, String ratio, String target, Boolean met) {}
+
+    private BenchTable() {}
+
+    /** Figure names, in table order: the test checks that a run produced every one. */
+    public static final List<String> FIGURES = List.of(
+        "step time: training alone (median / mean / p90)",
+        "step time: + probe (median / mean / p90)",
+        "step time: + probe + publishing (median / mean / p90)",
+        "step time: + probe + publishing, p90",
+        "publisher queue wait per step (+ publishing)",
+        "trainer publishing (during + publishing)",
+        "publisher-only publishing",
+        "analyzer live, 1 trainer",
+        "analyzer live, %d trainers",
+        "analyzer over the stored log, from start",
+        "analyzer over the stored log, from RUNNING (main path)",
+        "analyzer main path against the trainer",
+        "replay, from start",
+        "replay, from RUNNING",
+        "live lag, 1 trainer (p50 / p99 / max)",
+        "live lag, %d trainers (p50 / p99 / max)",
+        "recovery: kill -9 to next output",
+        "recovery: restart to next output (to RUNNING)");
+
+    static List<Row> rows(BenchReport r) {
+        List<Row> rows = new ArrayList<>();
+        var st = r.stepTime();
+        int n = r.settings().trainers();
+        rows.add(new Row(FIGURES.get(0), timing(st.trainingAlone()), NONE, NONE, NONE, null));
+        rows.add(new Row(FIGURES.get(1), timing(st.probe()), "training alone", ratio(st.probeMedianRatio()) + " (median)",
+            NONE, null));
+        rows.add(atMost(FIGURES.get(2), timing(st.probePublishing()), "training alone",
+            st.publishingMedianRatio(), 1.35, " (median)"));
+        rows.add(atMost(FIGURES.get(3), ms(st.probePublishing().p90Ms()),
+            "training alone p90 " + ms(st.trainingAlone().p90Ms()), st.publishingP90Ratio(), 2.0, ""));
+        rows.add(new Row(FIGURES.get(4), st.queueWaitMsPerStep() == null ? "n/a: " + st.queueWaitNote()
+            : ms(st.queueWaitMsPerStep()) + String.format(Locale.ROOT, " (%.0f %% of the step)",
+                100 * st.queueWaitMsPerStep() / st.probePublishing().meanMs()), NONE, NONE, NONE, null));
+        var pub = r.publishing();
+        rows.add(new Row(FIGURES.get(5), throughput(pub.trainer()), NONE, NONE, NONE, null));
+        var pp = pub.producerPerformance();
+        rows.add(atLeast(FIGURES.get(6), throughput(pub.publisherOnly()),
+            String.format(Locale.ROOT, "ProducerPerformance %s, %,.0f records/s (%,d B records)", mbps(pp.mbPerSecond()),
+                pp.recordsPerSecond(), pp.recordSize()), pub.publisherOnlyRatio(), 0.8));
+        var an = r.analyzer();
+        rows.add(live(FIGURES.get(7), an.liveOneTrainer()));
+        rows.add(live(String.format(Locale.ROOT, FIGURES.get(8), n), an.liveTrainers()));
+        var cp = an.consumerPerformance();
+        String cpAll = "ConsumerPerformance " + mbps(cp.mbPerSecond()) + " (whole run)";
+        String cpFetch = "ConsumerPerformance " + mbps(cp.fetchMbPerSecond()) + " (after group join)";
+        rows.add(new Row(FIGURES.get(9), mbps(an.storedLog().mbPerSecondFromStart()), cpAll, ratio(an.storedFromStartRatio()),
+            NONE, null));
+        rows.add(atLeast(FIGURES.get(10), mbps(an.storedLog().mbPerSecondFromRunning()), cpFetch,
+            an.storedFromRunningRatio(), 0.6));
+        rows.add(atLeast(FIGURES.get(11), mbps(an.storedLog().mbPerSecondFromRunning()),
+            "trainer publishing " + mbps(pub.trainer().mbPerSecond()), an.storedToTrainerRatio(), 2.0));
+        rows.add(new Row(FIGURES.get(12), mbps(an.replay().mbPerSecondFromStart()), cpAll, ratio(an.replayFromStartRatio()),
+            NONE, null));
+        rows.add(new Row(FIGURES.get(13), mbps(an.replay().mbPerSecondFromRunning()), cpFetch,
+            ratio(an.replayFromRunningRatio()), NONE, null));
+        rows.add(lag(FIGURES.get(14), r.lag().oneTrainer()));
+        rows.add(lag(String.format(Locale.ROOT, FIGURES.get(15), n), r.lag().trainers()));
+        var rec = r.recovery();
+        boolean recovered = rec.killToOutputSeconds() <= 10;
+        rows.add(new Row(FIGURES.get(16), seconds(rec.killToOutputSeconds()), NONE, NONE, "≤ 10 s" + mark(recovered),
+            recovered));
+        rows.add(new Row(FIGURES.get(17), seconds(rec.restartToOutputSeconds()) + " (" + seconds(rec.restartToRunningSeconds())
+            + ")", NONE, NONE, NONE, null));
+        return rows;
+    }
+
+    /** The rows as a Markdown table, columns padded so that it also reads as plain text. */
+    static String markdown(List<Row> rows) {
+        List<List<String>> cells = new ArrayList<>();
+        cells.add(HEADER);
+        for (Row row : rows) {
+            cells.add(List.of(row.figure(), row.hebbscope(), row.yardstick(), row.ratio(), row.target()));
+        }
+        int[] width = new int[HEADER.size()];
+        for (List<String> line : cells) {
+            for (int i = 0; i < width.length; i++) {
+                width[i] = Math.max(width[i], line.get(i).length());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int l = 0; l < cells.size(); l++) {
+            line(sb, cells.get(l), width);
+            if (l == 0) {
+                List<String> rule = new ArrayList<>();
+                for (int w : width) {
+                    rule.add("-".repeat(w));
+                }
+                line(sb, rule, width);
+            }
+        }
+        return sb.toString();
+    }
+
+    private static void line(StringBuilder sb, List<String> cells, int[] width) {
+        sb.append('|');
+        for (int i = 0; i < width.length; i++) {
+            String c = cells.get(i);
+            sb.append(' ').append(c).append(" ".repeat(width[i] - c.length())).append(" |");
+        }
+        sb.append('\n');
+    }
+
+    private static Row atMost(String figure, String value, String yardstick, double ratio, double target, String what) {
+        boolean met = ratio <= target;
+        return new Row(figure, value, yardstick, ratio(ratio) + what, "≤ " + trim(target) + "×" + mark(met), met);
+    }
+
+    private static Row atLeast(String figure, String value, String yardstick, double ratio, double target) {
+        boolean met = ratio >= target;
+        return new Row(figure, value, yardstick, ratio(ratio), "≥ " + trim(target) + "×" + mark(met), met);
+    }
+
+    private static Row live(String figure, BenchReport.Live live) {
+        return new Row(figure, mbps(live.mbPerSecond()), "trainer publishing " + mbps(live.trainerMbPerSecond()),
+            ratio(live.mbPerSecond() / live.trainerMbPerSecond()), NONE, null);
+    }
+
+    private static Row lag(String figure, BenchReport.Lag lag) {
+        boolean met = lag.p99Ms() <= 2000;
+        return new Row(figure, String.format(Locale.ROOT, "%s / %s / %s", seconds(lag.p50Ms() / 1e3),
+            seconds(lag.p99Ms() / 1e3), seconds(lag.maxMs() / 1e3)), NONE, NONE, "p99 ≤ 2 s" + mark(met), met);
+    }
+
+    private static String mark(boolean met) {
+        return met ? " (met)" : " (not met)";
+    }
+
+    private static String timing(BenchReport.Timing t) {
+        return String.format(Locale.ROOT, "%.2f / %.2f / %.2f ms", t.medianMs(), t.meanMs(), t.p90Ms());
+    }
+
+    private static String throughput(BenchReport.Throughput t) {
+        return String.format(Locale.ROOT, "%s, %,.0f records/s", mbps(t.mbPerSecond()), t.recordsPerSecond());
+    }
+
+    private static String mbps(double v) {
+        return String.format(Locale.ROOT, "%.1f MB/s", v);
+    }
+
+    private static String ms(double v) {
+        return String.format(Locale.ROOT, "%.2f ms", v);
+    }
+
+    private static String seconds(double v) {
+        return String.format(Locale.ROOT, v < 10 ? "%.2f s" : "%.1f s", v);
+    }
+
+    private static String ratio(double v) {
+        return String.format(Locale.ROOT, "%.2f×", v);
+    }
+
+    private static String trim(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+}

@@ -1,0 +1,149 @@
+package io.hebbscope.bench;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * A Java child process on this JVM's own classpath (the cli jar with its lib/, or the test classpath): Kafka's
+ * perf tools and the analyzer that the recovery figure kills. Its output goes to a log file in the work
+ * directory; logging is kept to warnings by a logback file of its own.
+ */
+final class ChildJvm implements AutoCloseable {
+    private final String name;
+    private final Process process;
+    private final Path log;
+
+    private ChildJvm(String name, Process process, Path log) {
+        this.name = name;
+        this.process = process;
+        this.log = log;
+    }
+
+    /** Starts {@code mainClass args} in {@code workDir}, output to {@code workDir/<name>.log}. */
+    static ChildJvm start(Path workDir, String name, String mainClass, List<String> args) throws IOException {
+        Path logback = workDir.resolve("bench-child-logback.xml");
+        if (!Files.exists(logback)) {
+            Files.writeString(logback, """
+                <configuration>
+                  <appender name="STDERR" class="ch.qos.logback.core.ConsoleAppender">
+                    <target>System.err</target>
+                    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{36} - %msg%n</pattern></encoder>
+                  </appender>
+                  <logger name="org.apache.kafka" level="ERROR"/>
+                  <logger name="kafka" level="ERROR"/>
+                  <logger name="state.change.logger" level="ERROR"/>
+                  <root level="WARN"><appender-ref ref="STDERR"/></root>
+                </configuration>
+                """, StandardCharsets.UTF_8);
+        }
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of("-cp", classPath(), "-Xmx1g", "-XX:G1HeapRegionSize=16m",
+            "-Dlogback.configurationFile=" + logback.toAbsolutePath(), "-Dorg.nd4j.log.initialization=false",
+            "-Duser.language=en", "-Duser.country=US", mainClass));
+        command.addAll(args);
+        Path log = workDir.resolve(name + ".log");
+        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+        pb.environment().putIfAbsent("OMP_NUM_THREADS", "1");
+        return new ChildJvm(name, pb.start(), log);
+    }
+
+    /** This JVM's classpath with absolute entries (the child runs in another directory). */
+    static String classPath() {
+        return Arrays.stream(System.getProperty("java.class.path").split(Pattern.quote(File.pathSeparator)))
+            .filter(e -> !e.isEmpty()).map(e -> Path.of(e).toAbsolutePath().toString())
+            .collect(Collectors.joining(File.pathSeparator));
+    }
+
+    /** Runs {@code mainClass args} to its end and returns its output; fails with that output on a non-zero exit. */
+    static String run(Path workDir, String name, String mainClass, List<String> args, Duration safetyLimit)
+        throws IOException, InterruptedException {
+        try (ChildJvm child = start(workDir, name, mainClass, args)) {
+            if (!child.process.waitFor(safetyLimit.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException(name + " did not end within " + safetyLimit.toSeconds() + " s; output:\n"
+                    + child.outputTail());
+            }
+            if (child.process.exitValue() != 0) {
+                throw new IllegalStateException(name + " exited with " + child.process.exitValue() + "; output:\n"
+                    + child.outputTail());
+            }
+            return child.output();
+        }
+    }
+
+    String output() throws IOException {
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+    }
+
+    String outputTail() {
+        try {
+            String out = output();
+            return out.length() <= 4000 ? out : "..." + out.substring(out.length() - 4000);
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e.getMessage() + ")";
+        }
+    }
+
+    /**
+     * Waits until the output contains {@code text} and returns System.nanoTime() when it was first seen (polled every
+     * 20 ms); fails with the output when the process ends first or the safety limit passes.
+     */
+    long awaitOutput(String text, Duration safetyLimit) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + safetyLimit.toNanos();
+        while (System.nanoTime() < deadline) {
+            boolean alive = process.isAlive();
+            if (output().contains(text)) {
+                return System.nanoTime();
+            }
+            if (!alive) {
+                throw new IllegalStateException(name + " ended (exit " + process.exitValue() + ") before printing '" + text
+                    + "'; output:\n" + outputTail());
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException(name + " did not print '" + text + "' within " + safetyLimit.toMinutes()
+            + " minutes; output:\n" + outputTail());
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    String name() {
+        return name;
+    }
+
+    /** SIGKILL (kill -9 on Linux), then waits until the process is gone. */
+    void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    /** Stops the child if it still runs: SIGTERM first (the analyzer closes cleanly on it), SIGKILL if it lingers. */
+    @Override
+    public void close() {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

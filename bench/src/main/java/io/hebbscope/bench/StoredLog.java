@@ -1,0 +1,81 @@
+package io.hebbscope.bench;
+
+import io.hebbscope.schema.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.CommonClientConfigs;
+
+/**
+ * The analyzer working through a log that is already stored, each pass as the user runs it: its own process of
+ * {@code hebbscope analyze} (the main path: a new application id, from offset 0, done when the run's last
+ * LayerAlignment is visible to a read_committed consumer) and of {@code hebbscope replay} (done when its committed
+ * offsets have caught up, as the command decides). Separate processes also keep the passes independent: in one JVM
+ * the second pass ran on code the first had warmed up, about twice as fast.
+ */
+final class StoredLog {
+    /**
+     * @param fromStartSeconds   from launching the process (JVM start, topic checks, Kafka Streams start-up, group
+     *                           join) to done
+     * @param fromRunningSeconds from the application reaching RUNNING to done
+     */
+    record Result(double fromStartSeconds, double fromRunningSeconds) {}
+
+    private StoredLog() {}
+
+    /** The main path over every run in {@code topics}, done when {@code expectedOutputs} of {@code runId} are visible. */
+    static Result mainPath(String main, Properties client, Topics topics, String runId, long expectedOutputs, Path workDir,
+                           Duration safetyLimit) throws Exception {
+        Path state = Files.createDirectories(workDir.resolve("stored-log-state"));
+        List<String> args = List.of("analyze", "--bootstrap-servers", bootstrap(client), "--topic-prefix", topics.prefix(),
+            "--application-id", topics.prefix() + "-stored-log", "--state-dir", state.toString(), "--metrics-port", "-1",
+            "--plugins", "none", "--replication", "1", "--partitions", Integer.toString(BenchTopics.PARTITIONS),
+            "--connect-timeout", "120");
+        try (AlignmentArrivals arrivals = new AlignmentArrivals(client, topics)) {
+            long startMs = System.currentTimeMillis();
+            long startNanos = System.nanoTime();
+            try (ChildJvm analyzer = ChildJvm.start(workDir, "stored-log-analyzer", main, args)) {
+                long runningNanos = analyzer.awaitOutput(" running on ", safetyLimit);
+                if (!arrivals.await(() -> arrivals.distinct(runId) >= expectedOutputs, () -> !analyzer.isAlive(),
+                    safetyLimit)) {
+                    throw new IllegalStateException("the analyzer did not finish the stored log"
+                        + (analyzer.isAlive() ? " within " + safetyLimit.toMinutes() + " minutes" : " (it ended)")
+                        + "; its output:\n" + analyzer.outputTail());
+                }
+                long doneMs = arrivals.matching(a -> a.runId().equals(runId)).stream()
+                    .mapToLong(AlignmentArrivals.Arrival::arrivalMs).max().orElseThrow();
+                double fromStart = (doneMs - startMs) / 1e3;
+                return new Result(fromStart, fromStart - (runningNanos - startNanos) / 1e9);
+            }
+        }
+    }
+
+    private static final Pattern REPLAYED = Pattern.compile("replayed (\\d+) records, ([0-9.]+) MB in ([0-9.]+) s");
+
+    /**
+     * {@code hebbscope replay} over {@code topics} into {@code outputPrefix}, plug-ins off like the main path; from
+     * RUNNING is the command's own timing (printed with 0.1 s resolution).
+     */
+    static Result replay(String main, Properties client, Topics topics, String outputPrefix, Path workDir, Duration safetyLimit)
+        throws Exception {
+        List<String> args = List.of("replay", "--bootstrap-servers", bootstrap(client), "--topic-prefix", topics.prefix(),
+            "--output-topic-prefix", outputPrefix, "--application-id", outputPrefix + "-app", "--plugins", "none",
+            "--metrics-port", "-1", "--partitions", Integer.toString(BenchTopics.PARTITIONS), "--connect-timeout", "120");
+        long start = System.nanoTime();
+        String out = ChildJvm.run(workDir, "replay", main, args, safetyLimit);
+        double fromStart = (System.nanoTime() - start) / 1e9;
+        Matcher m = REPLAYED.matcher(out);
+        if (!m.find()) {
+            throw new IllegalStateException("replay printed no result line; output:\n" + out);
+        }
+        return new Result(fromStart, Double.parseDouble(m.group(3)));
+    }
+
+    private static String bootstrap(Properties client) {
+        return client.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+    }
+}

@@ -1,0 +1,67 @@
+package io.hebbscope.lab.sweep;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.hebbscope.lab.report.SweepCsv;
+import io.hebbscope.lab.report.SweepRow;
+import io.hebbscope.schema.LayerAlignment;
+import io.hebbscope.trainer.TrainerConfig;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SweepTableTest {
+    @TempDir
+    Path dir;
+
+    static LayerAlignment a(String run, String layer, long step, int epoch, Double signal) {
+        return LayerAlignment.newBuilder().setRunId(run).setLayer(layer).setLayerIndex(1).setStep(step).setEpoch(epoch)
+            .setGradient(signal).setSignal(signal).setUpdate(signal == null ? null : signal / 2).setGradientNorm(1).setSignalNorm(1)
+            .setUpdateNorm(1).setHebbianNorm(1).setHebbianNeurons(0).setAntiHebbianNeurons(0).setNeutralNeurons(0)
+            .setUndefinedNeurons(0).build();
+    }
+
+    @Test
+    void meansOverTheLastEpochTheCsvAndTheTable1Layout() throws Exception {
+        SweepGrid grid = new SweepGrid(List.of("mlp"), List.of("sgd"), List.of(0.0, 5e-3), List.of(0.0), List.of(0.1), List.of(1L, 2L));
+        Map<String, SweepPoint> points = new LinkedHashMap<>();
+        for (SweepPoint p : grid.points()) {
+            points.put(p.runId("t"), p);
+        }
+        assertThat(points).hasSize(4).containsKey("t-mlp-sgd-g0.005-s0-lr0.1-seed2");
+        List<LayerAlignment> alignments = new ArrayList<>();
+        double[] value = {0.1, 0.3, 0.5, 0.9};
+        int i = 0;
+        for (String run : points.keySet()) {
+            alignments.add(a(run, "layer1", 0, 0, -1.0)); // epoch 0: not in the mean
+            alignments.add(a(run, "layer1", 1, 1, value[i] - 0.1));
+            alignments.add(a(run, "layer1", 2, 1, value[i] + 0.1));
+            alignments.add(a(run, "layer1", 3, 1, null)); // undefined: skipped
+            i++;
+        }
+        SweepTable unfinished = SweepTable.from(points, Map.of(), alignments);
+        assertThat(unfinished.rows()).hasSize(4).allMatch(SweepRow::collapsed);
+        assertThat(unfinished.rows().get(0).alignmentSignal()).isCloseTo(0.1, within(1e-12));
+        assertThat(unfinished.rows().get(3).alignmentUpdate()).isCloseTo(0.45, within(1e-12));
+
+        List<SweepRow> finished = unfinished.rows().stream().map(r -> new SweepRow(r.runId(), r.model(), r.rule(), r.weightDecay(),
+            r.noise(), r.learningRate(), r.seed(), r.layer(), r.alignmentGradient(), r.alignmentSignal(), r.alignmentUpdate(), 0.01,
+            null, false)).toList();
+        StringWriter text = new StringWriter();
+        SweepReport.write(new SweepTable(finished), dir, "layer1", TrainerConfig.builder().runId("x").build(), grid,
+            new PrintWriter(text, true));
+        assertThat(SweepCsv.read(dir.resolve("results.csv"))).isEqualTo(finished);
+        // γ=0: seeds 0.1 and 0.3 -> 0.20±0.10; γ=5e-3: 0.5 and 0.9 -> 0.70±0.20
+        assertThat(Files.readString(dir.resolve("summary.md"))).contains("| model | rule | γ=0 | γ=5e-3 |")
+            .contains("| mlp | sgd | 0.20±0.10 | 0.70±0.20 |");
+        assertThat(Files.readString(dir.resolve("runs.md"))).contains("| t-mlp-sgd-g0-s0-lr0.1-seed1 | layer1 | +0.100 | +0.100 | +0.050 |");
+    }
+}
