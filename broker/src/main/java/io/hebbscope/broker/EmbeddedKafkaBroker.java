@@ -1,21 +1,6 @@
 package io.hebbscope.broker;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -31,12 +16,10 @@ import java.util.stream.Collectors;
 
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
-import kafka.tools.StorageTool;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
@@ -117,14 +100,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** Default for {@link Builder#startTimeout(Duration)}. */
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
 
-    static final String LOG_DIR_NAME = "kafka-logs";
-    static final String CONFIG_FILE_NAME = "server.properties";
-    private static final String BROKER_LISTENER = "PLAINTEXT";
-    private static final String CONTROLLER_LISTENER = "CONTROLLER";
     private static final int BIND_ATTEMPTS = 3;
 
-    private final Path requestedDataDir;
-    private final boolean keepData;
+    private final DataDirectory data;
     private final String host;
     private final int requestedBrokerPort;
     private final int requestedControllerPort;
@@ -135,7 +113,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private volatile State state = State.NEW;
     private Path dataDir;
-    private boolean createdDataDir;
     private volatile KafkaRaftServer server;
     private volatile String bootstrapServers;
     private volatile String clusterId;
@@ -144,8 +121,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private Admin admin;
 
     private EmbeddedKafkaBroker(Builder b) {
-        this.requestedDataDir = b.dataDir;
-        this.keepData = b.keepData;
+        this.data = new DataDirectory(b.dataDir, b.keepData);
         this.host = b.host;
         this.requestedBrokerPort = b.brokerPort;
         this.requestedControllerPort = b.controllerPort;
@@ -176,7 +152,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         long t0 = System.nanoTime();
         long deadline = t0 + startTimeout.toNanos();
         try {
-            prepareDataDir();
+            dataDir = data.create();
             BrokerStartException lastBindFailure = null;
             KafkaExitGuard.install();
             try {
@@ -204,43 +180,35 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             state = State.CLOSED;
             stopServer();
-            cleanUpDataDir();
+            data.cleanUp();
             throw e;
         } catch (Exception e) { // undeclared checked exceptions from Scala code
             state = State.CLOSED;
             stopServer();
-            cleanUpDataDir();
+            data.cleanUp();
             throw new BrokerStartException("Kafka broker failed to start (data " + dataDir + "): " + causeChain(e), e);
         }
     }
 
     private void startOnce(long deadline) {
         // Fixed ports are checked first: a clear message, and none of Kafka's ERROR stack traces.
-        if (requestedBrokerPort > 0 && !isFree(requestedBrokerPort)) {
+        if (requestedBrokerPort > 0 && !Ports.isFree(host, requestedBrokerPort)) {
             throw new BrokerStartException("Cannot start the Kafka broker: broker port " + host + ":" + requestedBrokerPort
                     + " is already in use", null);
         }
-        if (requestedControllerPort > 0 && !isFree(requestedControllerPort)) {
+        if (requestedControllerPort > 0 && !Ports.isFree(host, requestedControllerPort)) {
             throw new BrokerStartException("Cannot start the Kafka broker: controller port " + host + ":"
                     + requestedControllerPort + " is already in use", null);
         }
         int ctrlPort = chooseControllerPort();
-        int brkPort = requestedBrokerPort > 0 ? requestedBrokerPort : freePort();
+        int brkPort = requestedBrokerPort > 0 ? requestedBrokerPort : Ports.free(host);
         while (brkPort == ctrlPort) {
-            brkPort = freePort();
+            brkPort = Ports.free(host);
         }
-        Properties props = brokerProperties(brkPort, ctrlPort);
-        Path configFile = dataDir.resolve(CONFIG_FILE_NAME);
-        writeProperties(props, configFile);
-
-        Path logDir = Path.of(props.getProperty("log.dirs").split(",")[0].trim());
-        Path meta = logDir.resolve("meta.properties");
+        Properties props = BrokerSettings.of(host, brkPort, ctrlPort, dataDir, startTimeout, overrides);
         long tFormat = System.nanoTime();
-        if (!Files.exists(meta)) {
-            format(configFile, Uuid.randomUuid().toString());
-            LOG.debug("Formatted {} in {} ms", logDir, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - tFormat));
-        }
-        clusterId = readClusterId(meta);
+        clusterId = KraftStorage.prepare(props, dataDir);
+        LOG.debug("Storage ready in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - tFormat));
 
         KafkaConfig config;
         try {
@@ -258,9 +226,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             stopServer();
             String why = "Kafka broker failed to start (start timeout " + startTimeout.toMillis() + " ms, broker port "
                     + brkPort + ", controller port " + ctrlPort + ", data " + dataDir + "): " + causeChain(e);
-            boolean fixedPortTaken = (requestedBrokerPort > 0 && !isFree(requestedBrokerPort))
-                    || (requestedControllerPort > 0 && !isFree(requestedControllerPort));
-            if (isBindFailure(e) && !fixedPortTaken) {
+            boolean fixedPortTaken = (requestedBrokerPort > 0 && !Ports.isFree(host, requestedBrokerPort))
+                    || (requestedControllerPort > 0 && !Ports.isFree(host, requestedControllerPort));
+            if (Ports.isBindFailure(e) && !fixedPortTaken) {
                 // A port we picked was taken by someone else in the meantime: start() retries with new ones.
                 throw new PortInUseException(why, e);
             }
@@ -268,7 +236,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         brokerPort = brkPort;
         controllerPort = ctrlPort;
-        bootstrapServers = hostForClients() + ":" + brkPort;
+        bootstrapServers = BrokerSettings.hostForClients(host) + ":" + brkPort;
         long tReady = System.nanoTime();
         awaitReady(deadline);
         LOG.debug("Broker answered describeCluster after {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - tReady));
@@ -413,7 +381,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         stopServer();
         if (wasStarted) {
-            cleanUpDataDir();
+            data.cleanUp();
             LOG.info("Kafka broker at {} stopped in {} ms", bootstrapServers,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         }
@@ -426,102 +394,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------
 
-    private Properties brokerProperties(int brkPort, int ctrlPort) {
-        String adv = hostForClients();
-        Map<String, String> p = new LinkedHashMap<>();
-        p.put("process.roles", "broker,controller");
-        p.put("node.id", Integer.toString(NODE_ID));
-        p.put("listeners", BROKER_LISTENER + "://" + host + ":" + brkPort + "," + CONTROLLER_LISTENER + "://" + host + ":" + ctrlPort);
-        p.put("advertised.listeners", BROKER_LISTENER + "://" + adv + ":" + brkPort + "," + CONTROLLER_LISTENER + "://" + adv + ":" + ctrlPort);
-        p.put("listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
-        p.put("controller.listener.names", CONTROLLER_LISTENER);
-        p.put("inter.broker.listener.name", BROKER_LISTENER);
-        p.put("controller.quorum.bootstrap.servers", adv + ":" + ctrlPort);
-        p.put("log.dirs", dataDir.resolve(LOG_DIR_NAME).toAbsolutePath().toString());
-        // Kafka's own startup waits (for the quorum, registration, catch-up) are unbounded by default.
-        p.put("server.max.startup.time.ms", Long.toString(startTimeout.toMillis()));
-
-        p.put("offsets.topic.replication.factor", "1");
-        p.put("offsets.topic.num.partitions", "1");
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
-        p.put("transaction.state.log.num.partitions", "1");
-        p.put("share.coordinator.state.topic.replication.factor", "1");
-        p.put("share.coordinator.state.topic.min.isr", "1");
-        p.put("share.coordinator.state.topic.num.partitions", "1");
-        p.put("default.replication.factor", "1");
-        p.put("min.insync.replicas", "1");
-        p.put("num.partitions", "1");
-        p.put("group.initial.rebalance.delay.ms", "0");
-        p.put("auto.create.topics.enable", "false");
-
-        p.put("message.max.bytes", Integer.toString(MAX_MESSAGE_BYTES));
-        p.put("replica.fetch.max.bytes", Integer.toString(MAX_MESSAGE_BYTES));
-        p.put("log.retention.bytes", "-1");
-        p.put("log.retention.hours", Integer.toString(30 * 24));
-        p.put("log.cleaner.dedupe.buffer.size", Integer.toString(16 * 1024 * 1024));
-        // A single-node lab broker: fewer threads than the production defaults.
-        p.put("num.network.threads", "2");
-        p.put("num.io.threads", "4");
-        p.put("num.recovery.threads.per.data.dir", "1");
-        p.put("background.threads", "4");
-
-        p.putAll(overrides);
-        Properties props = new Properties();
-        props.putAll(p);
-        return props;
-    }
-
-    private String hostForClients() {
-        try {
-            InetAddress a = InetAddress.getByName(host);
-            return a.isAnyLocalAddress() ? "127.0.0.1" : host;
-        } catch (IOException e) {
-            return host;
-        }
-    }
-
-    private void prepareDataDir() {
-        try {
-            if (requestedDataDir == null) {
-                dataDir = Files.createTempDirectory("hebbscope-kafka-");
-                createdDataDir = true;
-            } else {
-                dataDir = requestedDataDir.toAbsolutePath();
-                if (!Files.isDirectory(dataDir)) {
-                    Files.createDirectories(dataDir);
-                    createdDataDir = true;
-                }
-            }
-        } catch (IOException e) {
-            throw new BrokerStartException("Cannot create the Kafka data directory " + requestedDataDir + ": " + e, e);
-        }
-    }
-
     private int chooseControllerPort() {
         // A changed controller port is fine on restart: the single voter elects itself and the leader
         // updates its own endpoint (measured; see RestartOnKeptDataDirTest).
-        return requestedControllerPort > 0 ? requestedControllerPort : freePort();
-    }
-
-    private int freePort() {
-        try (ServerSocket s = new ServerSocket()) {
-            s.setReuseAddress(false);
-            s.bind(new InetSocketAddress(InetAddress.getByName(host), 0));
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new BrokerStartException("Cannot find a free port on " + host + ": " + e.getMessage(), e);
-        }
-    }
-
-    private boolean isFree(int port) {
-        try (ServerSocket s = new ServerSocket()) {
-            s.setReuseAddress(true); // as Kafka's acceptor: a port in TIME_WAIT counts as free
-            s.bind(new InetSocketAddress(InetAddress.getByName(host), port));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return requestedControllerPort > 0 ? requestedControllerPort : Ports.free(host);
     }
 
     /** The distinct messages along a cause chain, e.g. "fatal error ...: caused by: Socket server failed to bind ...". */
@@ -536,34 +412,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return String.join(": caused by: ", parts);
     }
 
-    private void format(Path configFile, String newClusterId) {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        int rc;
-        try (PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
-            rc = StorageTool.execute(new String[]{"format", "-t", newClusterId, "-c", configFile.toString(), "--standalone"}, out);
-        } catch (Exception e) {
-            throw new BrokerStartException("Formatting the Kafka storage in " + dataDir + " failed: " + e.getMessage()
-                    + outputSuffix(buf), e);
-        }
-        if (rc != 0) {
-            throw new BrokerStartException("Formatting the Kafka storage in " + dataDir + " failed with exit code " + rc
-                    + outputSuffix(buf), null);
-        }
-        LOG.debug("Formatted Kafka storage: {}", buf.toString(StandardCharsets.UTF_8).trim());
-    }
-
-    private static String outputSuffix(ByteArrayOutputStream buf) {
-        String s = buf.toString(StandardCharsets.UTF_8).trim();
-        return s.isEmpty() ? "" : " (" + s + ")";
-    }
-
-    private static String readClusterId(Path meta) {
-        if (!Files.exists(meta)) {
-            return null;
-        }
-        return readProperties(meta).getProperty("cluster.id");
-    }
-
     private void stopServer() {
         KafkaRaftServer s = server;
         server = null;
@@ -575,22 +423,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             s.awaitShutdown();
         } catch (Exception e) {
             LOG.warn("Error while stopping the Kafka broker at {}: {}", bootstrapServers, e.toString());
-        }
-    }
-
-    private void cleanUpDataDir() {
-        if (dataDir == null || keepData) {
-            return;
-        }
-        try {
-            if (createdDataDir) {
-                deleteRecursively(dataDir);
-            } else {
-                deleteRecursively(dataDir.resolve(LOG_DIR_NAME));
-                Files.deleteIfExists(dataDir.resolve(CONFIG_FILE_NAME));
-            }
-        } catch (IOException e) {
-            LOG.warn("Could not delete the Kafka data directory {}: {}", dataDir, e.toString());
         }
     }
 
@@ -609,74 +441,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         if (bootstrapServers == null) {
             throw new IllegalStateException("EmbeddedKafkaBroker is not started");
         }
-    }
-
-    private static boolean isBindFailure(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.net.BindException) {
-                return true;
-            }
-            String m = t.getMessage();
-            if (m != null && (m.contains("Address already in use") || m.contains("Socket server failed to bind"))) {
-                return true;
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return false;
-    }
-
-    private static void writeProperties(Properties props, Path file) {
-        try (OutputStream out = Files.newOutputStream(file)) {
-            props.store(out, "Generated by hebbscope EmbeddedKafkaBroker; rewritten on every start");
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write " + file, e);
-        }
-    }
-
-    private static Properties readProperties(Path file) {
-        Properties p = new Properties();
-        try (InputStream in = Files.newInputStream(file)) {
-            p.load(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read " + file, e);
-        }
-        return p;
-    }
-
-    static void deleteRecursively(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
-                if (exc instanceof NoSuchFileException) {
-                    return FileVisitResult.CONTINUE;
-                }
-                throw exc;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                if (exc != null && !(exc instanceof NoSuchFileException)) {
-                    throw exc;
-                }
-                deleteIfExists(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
-
-    private static void deleteIfExists(Path p) throws IOException {
-        Files.deleteIfExists(p);
     }
 
     private static void sleep(long ms) {
@@ -793,52 +557,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
-    /**
-     * Kafka's controller treats a failed startup as fatal and calls {@code Exit.halt(1)}, which in-process would
-     * kill the whole application instead of letting {@link #start()} throw. While any broker is starting, the
-     * halt/exit procedures are replaced by ones that only log; Kafka then shuts the controller down and rethrows
-     * the original error. Afterwards the default procedures are restored (a custom procedure set by the
-     * application through Kafka's internal {@code Exit} class would be reset). After a successful start
-     * Kafka's fatal-fault behaviour is unchanged.
-     */
-    static final class KafkaExitGuard {
-        private static int active;
-        private static volatile boolean available = true;
-
-        private KafkaExitGuard() {
-        }
-
-        static synchronized void install() {
-            if (active++ > 0 || !available) {
-                return;
-            }
-            try {
-                org.apache.kafka.common.utils.internals.Exit.setHaltProcedure((code, msg) ->
-                        LOG.error("Kafka requested a JVM halt (status {}{}) while starting in-process; suppressed, start() will fail instead",
-                                code, msg == null ? "" : ", " + msg));
-                org.apache.kafka.common.utils.internals.Exit.setExitProcedure((code, msg) ->
-                        LOG.error("Kafka requested a JVM exit (status {}{}) while starting in-process; suppressed, start() will fail instead",
-                                code, msg == null ? "" : ", " + msg));
-            } catch (LinkageError e) {
-                available = false; // Kafka moved its internal Exit class: nothing to guard with
-                LOG.debug("Cannot guard against Kafka's Exit.halt: {}", e.toString());
-            }
-        }
-
-        static synchronized void uninstall() {
-            if (--active > 0 || !available) {
-                return;
-            }
-            org.apache.kafka.common.utils.internals.Exit.resetHaltProcedure();
-            org.apache.kafka.common.utils.internals.Exit.resetExitProcedure();
-        }
-    }
-
     /** For diagnostics: the effective broker properties for given ports (used by tests). */
     static Map<String, String> describeDefaults(Path dir) {
-        EmbeddedKafkaBroker b = builder().dataDir(dir).build();
-        b.dataDir = dir;
-        Properties p = b.brokerProperties(1, 2);
+        Properties p = BrokerSettings.of("127.0.0.1", 1, 2, dir, DEFAULT_START_TIMEOUT, Map.of());
         return p.stringPropertyNames().stream().sorted().collect(Collectors.toMap(k -> k, p::getProperty, (x, y) -> x, LinkedHashMap::new));
     }
 }
