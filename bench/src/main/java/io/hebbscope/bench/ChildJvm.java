@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
  * perf tools and the analyzer that the recovery figure kills. Its output goes to a log file in the work
  * directory; logging is kept to warnings by a logback file of its own.
  */
-final class ChildJvm implements AutoCloseable {
+public final class ChildJvm implements AutoCloseable {
     private final String name;
     private final Process process;
     private final Path log;
@@ -30,7 +30,7 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /** Starts {@code mainClass args} in {@code workDir}, output to {@code workDir/<name>.log}. */
-    static ChildJvm start(Path workDir, String name, String mainClass, List<String> args) throws IOException {
+    public static ChildJvm start(Path workDir, String name, String mainClass, List<String> args) throws IOException {
         Path logback = workDir.resolve("bench-child-logback.xml");
         if (!Files.exists(logback)) {
             Files.writeString(logback, """
@@ -60,14 +60,14 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /** This JVM's classpath with absolute entries (the child runs in another directory). */
-    static String classPath() {
+    public static String classPath() {
         return Arrays.stream(System.getProperty("java.class.path").split(Pattern.quote(File.pathSeparator)))
             .filter(e -> !e.isEmpty()).map(e -> Path.of(e).toAbsolutePath().toString())
             .collect(Collectors.joining(File.pathSeparator));
     }
 
     /** Runs {@code mainClass args} to its end and returns its output; fails with that output on a non-zero exit. */
-    static String run(Path workDir, String name, String mainClass, List<String> args, Duration safetyLimit)
+    public static String run(Path workDir, String name, String mainClass, List<String> args, Duration safetyLimit)
         throws IOException, InterruptedException {
         try (ChildJvm child = start(workDir, name, mainClass, args)) {
             if (!child.process.waitFor(safetyLimit.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -82,11 +82,11 @@ final class ChildJvm implements AutoCloseable {
         }
     }
 
-    String output() throws IOException {
+    public String output() throws IOException {
         return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
     }
 
-    String outputTail() {
+    public String outputTail() {
         try {
             String out = output();
             return out.length() <= 4000 ? out : "..." + out.substring(out.length() - 4000);
@@ -99,7 +99,7 @@ final class ChildJvm implements AutoCloseable {
      * Waits until the output contains {@code text} and returns System.nanoTime() when it was first seen (polled every
      * 20 ms); fails with the output when the process ends first or the safety limit passes.
      */
-    long awaitOutput(String text, Duration safetyLimit) throws IOException, InterruptedException {
+    public long awaitOutput(String text, Duration safetyLimit) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + safetyLimit.toNanos();
         while (System.nanoTime() < deadline) {
             boolean alive = process.isAlive();
@@ -116,16 +116,16 @@ final class ChildJvm implements AutoCloseable {
             + " minutes; output:\n" + outputTail());
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
     /** SIGKILL (kill -9 on Linux), then waits until the process is gone. */
-    void kill9() throws InterruptedException {
+    public void kill9() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor();
     }

@@ -202,11 +202,13 @@ public final class AnalyzerMetrics implements AutoCloseable {
         expiredRuns = Counter.builder().name("hebbscope_expired_runs_total")
             .help("Finished runs whose series were removed after the retention time").register(registry);
         GaugeWithCallback.builder().name("hebbscope_runs")
-            .help("Runs with exported series, by state (running: no RunFinished yet; finished: waiting for expiry)")
+            .help("Runs whose RunStarted this instance analyzed, by state (running: no RunFinished yet; finished: waiting"
+                + " for expiry); with several instances each run is counted by the one that owns its partition of the runs topic")
             .labelNames("state")
             .callback(cb -> {
-                long finished = runs.values().stream().filter(r -> r.finished).count();
-                cb.call(runs.size() - finished, "running");
+                long finished = runs.values().stream().filter(r -> r.started && r.finished).count();
+                long started = runs.values().stream().filter(r -> r.started).count();
+                cb.call(started - finished, "running");
                 cb.call(finished, "finished");
             })
             .register(registry);
@@ -233,6 +235,7 @@ public final class AnalyzerMetrics implements AutoCloseable {
     public void runStarted(RunStarted r) {
         String run = r.getRunId();
         RunTrack track = touch(run);
+        track.started = true;
         Map<String, String> c = r.getConfig();
         String[] labels = {run, r.getTask(), r.getModel(), r.getRule(), c.getOrDefault("widths", ""),
             c.getOrDefault("activation", ""), c.getOrDefault("learningRate", ""), c.getOrDefault("weightDecay", ""),
@@ -401,15 +404,18 @@ public final class AnalyzerMetrics implements AutoCloseable {
     // ---------------------------------------------------------------- expiry
 
     /**
-     * Removes every series of the finished runs not updated for the retention time; returns the runs removed.
-     * Called periodically by a daemon thread once a run has finished; public for tests.
+     * Removes every series of the finished runs not updated for the retention time; returns the runs removed. A run
+     * whose RunStarted and RunFinished another instance analyzes (several instances share the partitions) is never
+     * seen finishing here: its series go once none of its records came for the retention time.
+     * Called periodically by a daemon thread once a run has been seen; public for tests.
      */
     public List<String> expireFinishedRuns() {
         long now = clock.getAsLong();
         List<String> removed = new ArrayList<>();
         for (Map.Entry<String, RunTrack> e : runs.entrySet()) {
             RunTrack t = e.getValue();
-            if (t.finished && now - t.lastUpdateMs >= finishedRunRetention.toMillis() && runs.remove(e.getKey(), t)) {
+            if ((t.finished || !t.started) && now - t.lastUpdateMs >= finishedRunRetention.toMillis()
+                && runs.remove(e.getKey(), t)) {
                 removeSeries(e.getKey(), t);
                 expired.put(e.getKey(), Boolean.TRUE);
                 expiredRuns.inc();
@@ -481,11 +487,15 @@ public final class AnalyzerMetrics implements AutoCloseable {
     }
 
     private RunTrack touch(String run) {
-        RunTrack t = runs.computeIfAbsent(run, k -> {
-            RunTrack fresh = new RunTrack();
-            fresh.finished = expired.containsKey(k); // records of an expired run again: expire them again later
-            return fresh;
-        });
+        RunTrack t = runs.get(run);
+        if (t == null) {
+            t = runs.computeIfAbsent(run, k -> {
+                RunTrack fresh = new RunTrack();
+                fresh.finished = expired.containsKey(k); // records of an expired run again: expire them again later
+                return fresh;
+            });
+            startSweeper();
+        }
         t.lastUpdateMs = clock.getAsLong();
         return t;
     }
@@ -552,6 +562,8 @@ public final class AnalyzerMetrics implements AutoCloseable {
     private static final class RunTrack {
         volatile long lastUpdateMs;
         volatile boolean finished;
+        /** This instance analyzed the run's RunStarted (it owns the run's partition of the runs topic). */
+        volatile boolean started;
         volatile long trainedStep = -1;
         volatile List<String> layerNames;
         String[] info;
