@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.hebbscope.broker.EmbeddedKafkaBroker;
 import io.hebbscope.schema.TopicSetup;
 import io.hebbscope.schema.Topics;
+import io.hebbscope.trainer.Trainer;
 import io.hebbscope.trainer.TrainerConfig;
 import io.hebbscope.trainer.bench.StepTimeBench;
 import io.hebbscope.trainer.publish.EventPublisher;
@@ -35,7 +36,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
 public final class BenchHarness {
     /** Nothing here should take this long; it only keeps a broken component from hanging the bench. */
     private static final Duration SAFETY_LIMIT = Duration.ofMinutes(15);
-    private static final int PHASES = 10;
+    private static final int PHASES = 12;
 
     /**
      * @param cliMainClass         the command line's main class: the stored-log, replay and recovery analyzers run
@@ -45,11 +46,12 @@ public final class BenchHarness {
      * @param steps                measured steps per step-time variant and of the publisher-only run
      * @param lagSteps             steps each trainer trains in the live-lag runs (whole epochs: rounded up)
      * @param trainers             trainers at once for the concurrent lag
+     * @param trainerProcesses     trainer processes at once for the fleet's lag (one analyzer process, then two)
      * @param recoveryStepsPerSecond the trainer's pace while the analyzer is killed and restarted
      * @param out                  where bench.json and bench.md go
      */
     public record Settings(String cliMainClass, TrainerConfig training, PublishPolicy policy, int warmup, int steps,
-                           int lagSteps, int trainers, double recoveryStepsPerSecond, Path out) {}
+                           int lagSteps, int trainers, int trainerProcesses, double recoveryStepsPerSecond, Path out) {}
 
     private final Settings settings;
     private final PrintWriter log;
@@ -146,6 +148,16 @@ public final class BenchHarness {
             LiveLag.Result lagN = LiveLag.run(client, new Topics("bench-lag-" + settings.trainers()), many, policy,
                 work.resolve("lag-n-state"), SAFETY_LIMIT);
 
+            step("live lag: " + settings.trainerProcesses() + " trainer processes at once, one analyzer process");
+            TrainerConfig fleetBase = lagBase.toBuilder().runId(runId("fleet")).build();
+            int layers = new Trainer(fleetBase).runInfo().layers().size();
+            TrainerFleet.Result fleet1 = TrainerFleet.run(settings.cliMainClass(), client, new Topics("bench-fleet-1"),
+                fleetBase, policy, settings.trainerProcesses(), 1, layers, work, SAFETY_LIMIT);
+            step("live lag: " + settings.trainerProcesses() + " trainer processes at once, two analyzer instances");
+            TrainerFleet.Result fleet2 = TrainerFleet.run(settings.cliMainClass(), client, new Topics("bench-fleet-2"),
+                fleetBase, policy, settings.trainerProcesses(), 2, layers, work, SAFETY_LIMIT);
+            BenchReport.Fleet fleet = new BenchReport.Fleet(BenchReport.FleetLag.of(fleet1), BenchReport.FleetLag.of(fleet2));
+
             step("recovery: kill -9 the analyzer process while training goes on, restart it");
             Recovery.Result recovery = Recovery.run(settings.cliMainClass(), client, new Topics("bench-recovery"),
                 base.toBuilder().runId(runId("recovery")).epochs(1_000_000).build(), policy, work,
@@ -167,11 +179,11 @@ public final class BenchHarness {
                 base.activation().id(), base.rule(), base.batchSize(), settings.warmup(), settings.steps(),
                 (int) (lagBase.epochs() * (long) lagBase.stepsPerEpoch()), settings.trainers(), BenchTopics.PARTITIONS,
                 policy.dtype().name().toLowerCase(Locale.ROOT), policy.every(), policy.maxBlockBytes(),
-                settings.recoveryStepsPerSecond());
+                settings.recoveryStepsPerSecond(), settings.trainerProcesses());
             BenchReport partial = new BenchReport(createdAt, machine, used, stepTimes, publishingFigures, analyzer, lags,
-                recoveryTimes, List.of());
+                fleet, recoveryTimes, List.of());
             BenchReport report = new BenchReport(createdAt, machine, used, stepTimes, publishingFigures, analyzer, lags,
-                recoveryTimes, BenchTable.rows(partial));
+                fleet, recoveryTimes, BenchTable.rows(partial));
             write(report);
             return report;
         } finally {

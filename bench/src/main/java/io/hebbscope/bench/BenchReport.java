@@ -7,7 +7,7 @@ import java.util.List;
  * values (the other topics carry well under 0.1 % of the volume); times in ms unless named seconds.
  */
 public record BenchReport(String createdAt, Machine machine, Settings settings, StepTimes stepTime, Publishing publishing,
-                   AnalyzerThroughput analyzer, Lags lag, RecoveryTimes recovery, List<BenchTable.Row> table) {
+                   AnalyzerThroughput analyzer, Lags lag, Fleet fleet, RecoveryTimes recovery, List<BenchTable.Row> table) {
 
     /** Where it ran; {@code loadAverageAtStart} shows how busy the machine was. */
     public record Machine(int cores, String cpu, String os, String java, long maxHeapMb, String ompNumThreads,
@@ -15,7 +15,7 @@ public record BenchReport(String createdAt, Machine machine, Settings settings, 
 
     public record Settings(String task, String model, String widths, String activation, String rule, int batchSize,
                     int warmupSteps, int measuredSteps, int lagStepsPerTrainer, int trainers, int partitions, String dtype,
-                    int publishEvery, int maxBlockBytes, double recoveryStepsPerSecond) {}
+                    int publishEvery, int maxBlockBytes, double recoveryStepsPerSecond, int trainerProcesses) {}
 
     /** Wall time per step after warm-up. */
     public record Timing(int steps, double medianMs, double meanMs, double p90Ms) {}
@@ -70,6 +70,23 @@ public record BenchReport(String createdAt, Machine machine, Settings settings, 
     public record Lag(int trainers, int samples, double p50Ms, double p99Ms, double maxMs) {}
 
     public record Lags(Lag oneTrainer, Lag trainers) {}
+
+    /** Lag of one run of the fleet over all its (layer, step). */
+    public record RunLag(String runId, int samples, double p50Ms, double p99Ms, double maxMs) {}
+
+    /** Trainer processes at once analyzed by {@code analyzers} analyze processes: every run, and per run. */
+    public record FleetLag(int trainers, int analyzers, Lag all, List<RunLag> runs, double seconds) {
+        static FleetLag of(TrainerFleet.Result r) {
+            return new FleetLag(r.trainers(), r.analyzers(), r.all(), r.runs().stream()
+                .map(l -> new RunLag(l.runId(), l.samples(), l.p50Ms(), l.p99Ms(), l.maxMs())).toList(), r.seconds());
+        }
+
+        double worstRunP99Ms() {
+            return runs.stream().mapToDouble(RunLag::p99Ms).max().orElse(Double.NaN);
+        }
+    }
+
+    public record Fleet(FleetLag oneAnalyzer, FleetLag twoAnalyzers) {}
 
     public record RecoveryTimes(double killToOutputSeconds, double restartToOutputSeconds, double restartToRunningSeconds,
                          long outputsBeforeKill, double trainerStepsPerSecond) {}

@@ -120,6 +120,11 @@ public final class ChildJvm implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** The exit status; throws IllegalThreadStateException while the process runs. */
+    public int exitValue() {
+        return process.exitValue();
+    }
+
     public String name() {
         return name;
     }

@@ -39,6 +39,11 @@ final class BenchCommand implements Callable<Integer> {
         description = "Trainers at once (threads, one run each) for the concurrent live lag (default: ${DEFAULT-VALUE}).")
     int trainers;
 
+    @Option(names = "--trainer-processes", defaultValue = "8",
+        description = "Trainer processes at once (`hebbscope train`, --lag-steps each) analyzed by one analyzer process,"
+            + " then by two sharing the work (default: ${DEFAULT-VALUE}).")
+    int trainerProcesses;
+
     @Option(names = "--recovery-pace", defaultValue = "20", paramLabel = "STEPS_PER_SECOND",
         description = "The trainer's pace while the analyzer is killed and restarted, so that it is live when killed "
             + "(default: ${DEFAULT-VALUE}).")
@@ -67,6 +72,9 @@ final class BenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cmd, "--trainers must be >= 2 (the single-trainer lag is always "
                 + "measured), got " + trainers);
         }
+        if (trainerProcesses < 1) {
+            throw new CommandLine.ParameterException(cmd, "--trainer-processes must be >= 1, got " + trainerProcesses);
+        }
         if (!(recoveryPace > 0) || Double.isInfinite(recoveryPace)) {
             throw new CommandLine.ParameterException(cmd, "--recovery-pace must be a positive number of steps per second");
         }
@@ -75,7 +83,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         TrainerConfig config = training.config(cmd);
         var policy = training.policy(cmd);
-        new BenchHarness(new BenchHarness.Settings(Hebbscope.class.getName(), config, policy, warmup, steps, lagSteps, trainers, recoveryPace, out),
+        new BenchHarness(new BenchHarness.Settings(Hebbscope.class.getName(), config, policy, warmup, steps, lagSteps, trainers, trainerProcesses, recoveryPace, out),
             cmd.getOut()).run();
         return 0;
     }

@@ -41,6 +41,7 @@ class BenchCommandTest {
         "/publishing/publisherOnly/mbPerSecond", "/publishing/publisherOnly/recordsPerSecond",
         "/publishing/producerPerformance/mbPerSecond", "/publishing/producerPerformance/recordsPerSecond",
         "/publishing/producerPerformance/recordSize", "/publishing/publisherOnlyRatio",
+        "/fleet/oneAnalyzer/all/p99Ms", "/fleet/twoAnalyzers/all/p99Ms", "/fleet/twoAnalyzers/seconds",
         "/analyzer/liveOneTrainer/mbPerSecond", "/analyzer/liveOneTrainer/trainerMbPerSecond",
         "/analyzer/liveTrainers/mbPerSecond", "/analyzer/liveTrainers/trainerMbPerSecond",
         "/analyzer/storedLog/mbPerSecondFromStart", "/analyzer/storedLog/mbPerSecondFromRunning",
@@ -70,7 +71,7 @@ class BenchCommandTest {
         cl.setErr(new PrintWriter(stderr, true));
         int code = cl.execute("bench", "--widths", "8-16-8", "--train-size", "512", "--validation-size", "64",
             "--batch-size", "64", "--steps", "12", "--warmup", "4", "--lag-steps", "16", "--trainers",
-            Integer.toString(TRAINERS), "--run-id", "bench-test", "--out", out.toString());
+            Integer.toString(TRAINERS), "--trainer-processes", "2", "--run-id", "bench-test", "--out", out.toString());
         assertThat(code).as("stdout:%n%s%nstderr:%n%s", stdout, stderr).isZero();
 
         JsonNode json = new ObjectMapper().readTree(out.resolve("bench.json").toFile());
@@ -81,6 +82,11 @@ class BenchCommandTest {
         check("", json, problems);
         assertThat(problems).as("in%n%s", json.toPrettyString()).isEmpty();
         assertThat(json.at("/settings/trainers").asInt()).isEqualTo(TRAINERS);
+        assertThat(json.at("/settings/trainerProcesses").asInt()).isEqualTo(2);
+        for (String fleet : List.of("/fleet/oneAnalyzer", "/fleet/twoAnalyzers")) {
+            assertThat(json.at(fleet + "/runs").size()).as(fleet).isEqualTo(2);
+            json.at(fleet + "/runs").forEach(run -> assertThat(run.get("p99Ms").isNumber()).as(run.toString()).isTrue());
+        }
         assertThat(json.at("/stepTime/queueWaitNote").asText()).isNotBlank();
 
         List<String> figures = BenchTable.FIGURES.stream().map(f -> String.format(Locale.ROOT, f, TRAINERS)).toList();
@@ -133,7 +139,7 @@ class BenchCommandTest {
     @Test
     void badOptionsGetUsageAndExitCode2() {
         for (String[] args : new String[][] {{"--steps", "5"}, {"--warmup", "-1"}, {"--lag-steps", "0"},
-            {"--trainers", "1"}, {"--recovery-pace", "0"}}) {
+            {"--trainers", "1"}, {"--trainer-processes", "0"}, {"--recovery-pace", "0"}}) {
             StringWriter err = new StringWriter();
             CommandLine cl = Hebbscope.commandLine();
             cl.setOut(new PrintWriter(new StringWriter(), true));
