@@ -39,7 +39,8 @@ public final class TopicSetup {
             topic(topics.neuronAlignment().name(), partitions, replication, Map.of()),
             topic(topics.layerAlignment().name(), partitions, replication, Map.of()),
             topic(topics.phases().name(), partitions, replication, Map.of()),
-            topic(topics.deadLetters().name(), 1, replication, big));
+            topic(topics.deadLetters().name(), 1, replication, big),
+            topic(topics.layerStats().name(), partitions, replication, big));
         createMissing(clientProps, wanted);
     }
 

@@ -37,6 +37,11 @@ public final class Topics {
         return new Topic<>(prefix + ".layer-steps", Serdes.String(), AvroSerde.of(LayerStep.class));
     }
 
+    /** Per-neuron statistics of layer blocks (key runId/layer/block), the live path's input for large models. */
+    public Topic<String, LayerStats> layerStats() {
+        return new Topic<>(prefix + ".layer-stats", Serdes.String(), AvroSerde.of(LayerStats.class));
+    }
+
     public Topic<String, StepMetrics> trainMetrics() {
         return new Topic<>(prefix + ".train-metrics", Serdes.String(), AvroSerde.of(StepMetrics.class));
     }
@@ -66,6 +71,6 @@ public final class Topics {
     /** Every topic hebbscope creates, with the names only (partitions are the deployer's choice). */
     public List<String> allNames() {
         return List.of(runs().name(), layerSteps().name(), trainMetrics().name(), neuronAlignment().name(),
-            layerAlignment().name(), phases().name(), deadLetters().name());
+            layerAlignment().name(), phases().name(), deadLetters().name(), layerStats().name());
     }
 }
