@@ -31,7 +31,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Publishes a run as events: RunStarted, per step StepMetrics and, on the steps the policy publishes, per monitored
- * layer LayerSteps split into blocks of whole neuron rows; then RunFinished.
+ * layer LayerStats (per-neuron statistics) and/or LayerSteps (the tensors), split into blocks of whole neuron rows;
+ * then RunFinished.
  *
  * <p>The training thread only copies a step's tensors out of its workspace (into pooled arrays) and hands the copy to
  * a publisher thread through a bounded queue of {@code queueCapacity} steps; that thread encodes and sends the
@@ -51,6 +52,7 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
     private final Topics topics;
     private final String runsTopic;
     private final String layerStepsTopic;
+    private final String layerStatsTopic;
     private final PublishPolicy policy;
     private final EventCodec codec = EventCodec.get();
     private final BlockingQueue<Job> queue;
@@ -61,6 +63,8 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
     private final AtomicLong bytesSent = new AtomicLong();
     private final AtomicLong layerStepsSent = new AtomicLong();
     private final AtomicLong layerStepBytesSent = new AtomicLong();
+    private final AtomicLong layerStatsSent = new AtomicLong();
+    private final AtomicLong layerStatsBytesSent = new AtomicLong();
     private final AtomicLong blockedNanos = new AtomicLong();
     private final AtomicLong blockedTimes = new AtomicLong();
     /** Set in onRunStart, before the first job is queued (the queue orders it before the publisher thread's use). */
@@ -99,6 +103,7 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
         this.topics = topics;
         this.runsTopic = topics.runs().name();
         this.layerStepsTopic = topics.layerSteps().name();
+        this.layerStatsTopic = topics.layerStats().name();
         this.policy = policy;
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.publisherThread = new Thread(this::publishUntilStopped, "hebbscope-publisher");
@@ -143,6 +148,7 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
             .setConfig(new HashMap<>(run.config())).setLayers(shapes)
             .setStepsPerEpoch(run.stepsPerEpoch()).setTotalSteps(run.totalSteps())
             .setPublishEvery(policy.every()).setSnapshotEvery(policy.snapshotEvery()).setDtype(policy.dtype())
+            .setStatsEvery(policy.statsEvery())
             .build();
         encoder = new StepEncoder(run.runId(), topics, policy);
         putUninterruptibly(new Send(runsTopic, Keys.runStarted(run.runId()), codec.encode(started)));
@@ -150,10 +156,13 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
 
     @Override
     public boolean wantsTerms(long step) {
-        return policy.publishes(step);
+        return policy.analyzes(step);
     }
 
-    /** Copies the step (its terms only on steps the policy publishes, whoever asked for them) and queues it. */
+    /**
+     * Copies the step (its terms only on steps the policy publishes, whoever asked for them; its per-neuron
+     * statistics, computed here on the training thread, on steps with statistics) and queues it.
+     */
     @Override
     public void onStep(StepRecord step) {
         requireOpen();
@@ -166,7 +175,8 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
         if (copy == null) {
             copy = new StepCopy();
         }
-        copy.fill(step, handedOverAt, policy.publishes(step.step()), policy.snapshots(step.step()));
+        copy.fill(step, handedOverAt, policy.publishes(step.step()), policy.snapshots(step.step()),
+            policy.publishesStats(step.step()));
         StepJob job = new StepJob(copy);
         if (!queue.offer(job)) {
             long start = System.nanoTime();
@@ -250,6 +260,7 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
 
     private void send(String topic, String key, byte[] value) {
         boolean layerStep = topic.equals(layerStepsTopic);
+        boolean layerStats = topic.equals(layerStatsTopic);
         int length = value.length; // the callback keeps the length, not the value, until the ack
         producer.send(new ProducerRecord<>(topic, key, value), (meta, e) -> {
             if (e != null) {
@@ -260,6 +271,9 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
                 if (layerStep) {
                     layerStepsSent.incrementAndGet();
                     layerStepBytesSent.addAndGet(length);
+                } else if (layerStats) {
+                    layerStatsSent.incrementAndGet();
+                    layerStatsBytesSent.addAndGet(length);
                 }
             }
         });
@@ -296,6 +310,16 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
     /** Value bytes of the acknowledged LayerStep records. */
     public long layerStepBytesSent() {
         return layerStepBytesSent.get();
+    }
+
+    /** LayerStats records acknowledged so far (a part of {@link #recordsSent()}). */
+    public long layerStatsSent() {
+        return layerStatsSent.get();
+    }
+
+    /** Value bytes of the acknowledged LayerStats records. */
+    public long layerStatsBytesSent() {
+        return layerStatsBytesSent.get();
     }
 
     /** Total time onStep waited for room in the queue. */

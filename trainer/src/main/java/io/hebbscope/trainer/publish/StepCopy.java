@@ -3,6 +3,7 @@ package io.hebbscope.trainer.publish;
 import io.hebbscope.trainer.LayerInfo;
 import io.hebbscope.trainer.StepRecord;
 import io.hebbscope.trainer.probe.LayerTerms;
+import io.hebbscope.trainer.probe.NeuronStatistics;
 import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -27,11 +28,17 @@ final class StepCopy {
     double[] weightNorms;
     /** When the training thread handed the step over. */
     long timestampMs;
+    /** Whether the layers carry their tensors (a LayerStep goes out) and their statistics (a LayerStats goes out). */
+    boolean tensors;
+    boolean stats;
     /** The first {@code layerCount} entries are this step's. */
     private final List<LayerCopy> layers = new ArrayList<>();
     int layerCount;
 
-    /** One layer's terms. The {@code has...} flags say which optional terms this step has; the others keep stale values. */
+    /**
+     * One layer's terms. The {@code has...} flags say which optional terms this step has; the others keep stale values.
+     * Without tensors only {@code update} (for the update sketch) and the statistics are filled.
+     */
     static final class LayerCopy {
         LayerInfo layer;
         float[] gradient = new float[0];
@@ -43,6 +50,11 @@ final class StepCopy {
         boolean hasSignal;
         boolean hasWeights;
         boolean hasOutputSquareMean;
+        /** rows x 7 per-neuron statistics ({@link NeuronStatistics}), row-major; valid when the step has statistics. */
+        double[] stats = new double[0];
+        /** Unit roundoff of the arithmetic the statistics were computed in. */
+        double statsRoundoff;
+        private double[] statsColumns = new double[0];
     }
 
     /**
@@ -50,6 +62,15 @@ final class StepCopy {
      * {@code withWeights}).
      */
     void fill(StepRecord record, long timestampMs, boolean withLayers, boolean withWeights) {
+        fill(record, timestampMs, withLayers, withWeights, false);
+    }
+
+    /**
+     * Copies {@code record}'s scalars; when {@code withTensors}, the terms of its layers (weights only when
+     * {@code withWeights}); when {@code withStats}, computes the per-neuron statistics of its layers (on the terms'
+     * backend, in the current workspace) and copies them with the update (for its sketch) and E[h^2].
+     */
+    void fill(StepRecord record, long timestampMs, boolean withTensors, boolean withWeights, boolean withStats) {
         step = record.step();
         epoch = record.epoch();
         trainLoss = record.trainLoss();
@@ -67,7 +88,9 @@ final class StepCopy {
             System.arraycopy(norms, 0, weightNorms, 0, norms.length);
         }
         layerCount = 0;
-        if (!withLayers) {
+        tensors = withTensors;
+        stats = withStats;
+        if (!withTensors && !withStats) {
             return;
         }
         for (LayerTerms terms : record.layers()) {
@@ -76,9 +99,19 @@ final class StepCopy {
             }
             LayerCopy c = layers.get(layerCount++);
             c.layer = terms.layer();
+            c.update = copy(terms.update(), c.update);
+            c.hasOutputSquareMean = terms.outputSquareMean() != null;
+            if (c.hasOutputSquareMean) {
+                c.outputSquareMean = copy(terms.outputSquareMean(), c.outputSquareMean);
+            }
+            if (withStats) {
+                copyStats(terms, c);
+            }
+            if (!withTensors) {
+                continue;
+            }
             c.gradient = copy(terms.gradient(), c.gradient);
             c.hebbian = copy(terms.hebbian(), c.hebbian);
-            c.update = copy(terms.update(), c.update);
             c.hasSignal = terms.signal() != null;
             if (c.hasSignal) {
                 c.signal = copy(terms.signal(), c.signal);
@@ -87,9 +120,25 @@ final class StepCopy {
             if (withWeights) {
                 c.weights = copy(terms.weights(), c.weights);
             }
-            c.hasOutputSquareMean = terms.outputSquareMean() != null;
-            if (c.hasOutputSquareMean) {
-                c.outputSquareMean = copy(terms.outputSquareMean(), c.outputSquareMean);
+        }
+    }
+
+    /** The layer's statistics, computed where its terms are, as float64 rows x 7 (neuron-major, like the wire). */
+    private static void copyStats(LayerTerms terms, LayerCopy c) {
+        INDArray columns = NeuronStatistics.sums(terms);
+        c.statsRoundoff = NeuronStatistics.roundoff(columns.dataType());
+        int rows = Math.toIntExact(columns.size(1));
+        int n = rows * NeuronStatistics.WIDTH;
+        if (c.statsColumns.length != n) {
+            c.statsColumns = new double[n];
+            c.stats = new double[n];
+        }
+        INDArray doubles = columns.dataType() == DataType.DOUBLE ? columns : columns.castTo(DataType.DOUBLE);
+        Nd4j.getAffinityManager().ensureLocation(doubles, AffinityManager.Location.HOST);
+        doubles.data().asNioDouble().get(c.statsColumns, 0, n);
+        for (int k = 0; k < NeuronStatistics.WIDTH; k++) {
+            for (int i = 0; i < rows; i++) {
+                c.stats[i * NeuronStatistics.WIDTH + k] = c.statsColumns[k * rows + i];
             }
         }
     }

@@ -3,22 +3,27 @@ package io.hebbscope.trainer.publish;
 import io.hebbscope.schema.DType;
 import io.hebbscope.schema.EventCodec;
 import io.hebbscope.schema.Keys;
+import io.hebbscope.schema.LayerStats;
 import io.hebbscope.schema.LayerStep;
 import io.hebbscope.schema.StepMetrics;
 import io.hebbscope.schema.Tensor;
 import io.hebbscope.schema.TensorCodec;
 import io.hebbscope.schema.Topics;
+import io.hebbscope.schema.UpdateSketch;
 import io.hebbscope.trainer.LayerInfo;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Turns copied steps into records: a StepMetrics, then per layer its LayerStep blocks of whole neuron rows, chained
- * by {@code previousStep}. Encoding reuses one array per tensor field and one output stream, so a record costs one
+ * Turns copied steps into records: a StepMetrics, then per layer its LayerStats blocks (when the step has
+ * statistics) and its LayerStep blocks (when it has tensors), each of whole neuron rows and chained by
+ * {@code previousStep} within its topic. The update sketch of a LayerStats block is computed here, on the publisher
+ * thread, from the copied update (the histogram form of {@link UpdateSketch}). Encoding reuses one array per tensor field and one output stream, so a record costs one
  * fresh array, the value handed to Kafka. Used by one thread.
  */
 final class StepEncoder {
@@ -37,9 +42,13 @@ final class StepEncoder {
     private final String runId;
     private final String metricsTopic;
     private final String layerStepsTopic;
+    private final String layerStatsTopic;
     private final PublishPolicy policy;
     private final EventCodec codec = EventCodec.get();
     private final Map<String, Long> previousStep = new HashMap<>();
+    private final Map<String, Long> previousStats = new HashMap<>();
+    private final double[] sketchBins = new double[UpdateSketch.BINS];
+    private final LayerStats statsEvent = new LayerStats();
     private final ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
     private final byte[][] tensorBytes = new byte[6][0];
     private final Tensor[] tensors = new Tensor[6];
@@ -49,6 +58,7 @@ final class StepEncoder {
         this.runId = runId;
         this.metricsTopic = topics.trainMetrics().name();
         this.layerStepsTopic = topics.layerSteps().name();
+        this.layerStatsTopic = topics.layerStats().name();
         this.policy = policy;
         for (int i = 0; i < tensors.length; i++) {
             tensors[i] = new Tensor();
@@ -67,8 +77,64 @@ final class StepEncoder {
             .setValidationAccuracy(step.validationAccuracy).setTimestampMs(step.timestampMs).setWeightNorms(norms).build();
         sink.send(metricsTopic, runId, bytes(metrics));
         for (int l = 0; l < step.layerCount; l++) {
-            encodeLayer(step, step.layer(l), sink);
+            if (step.stats) {
+                encodeStats(step, step.layer(l), sink);
+            }
+            if (step.tensors) {
+                encodeLayer(step, step.layer(l), sink);
+            }
         }
+    }
+
+    private void encodeStats(StepCopy step, StepCopy.LayerCopy c, Sink sink) {
+        LayerInfo layer = c.layer;
+        int rows = layer.rows();
+        int cols = layer.cols();
+        int per = policy.statsRowsPerBlock(rows);
+        int blocks = (rows + per - 1) / per;
+        long previous = previousStats.getOrDefault(layer.name(), -1L);
+        FloatBuffer update = FloatBuffer.wrap(c.update);
+        for (int b = 0; b < blocks; b++) {
+            int from = b * per;
+            int n = Math.min(rows, from + per) - from;
+            double[] sums = new double[n * 7];
+            System.arraycopy(c.stats, from * 7, sums, 0, sums.length);
+            java.util.Arrays.fill(sketchBins, 0.0);
+            UpdateSketch.accumulate(update, from * cols, n * cols, (long) from * cols, sketchBins);
+            statsEvent.setRunId(runId);
+            statsEvent.setLayer(layer.name());
+            statsEvent.setLayerIndex(layer.index());
+            statsEvent.setStep(step.step);
+            statsEvent.setPreviousStep(previous);
+            statsEvent.setEpoch(step.epoch);
+            statsEvent.setBlockIndex(b);
+            statsEvent.setBlockCount(blocks);
+            statsEvent.setRowOffset(from);
+            statsEvent.setLayerRows(rows);
+            statsEvent.setLayerCols(cols);
+            statsEvent.setSums(TensorCodec.encodeDoubles(sums, n, 7));
+            statsEvent.setUpdateSketch(TensorCodec.encodeDoubles(UpdateSketch.fold(sketchBins), 1, UpdateSketch.SIZE));
+            statsEvent.setOutputSquareMean(c.hasOutputSquareMean ? squareMeans(c.outputSquareMean, from, n) : null);
+            statsEvent.setWeightNorm(weightNorm(step, layer));
+            statsEvent.setTimestampMs(step.timestampMs);
+            statsEvent.setWithTensors(step.tensors);
+            statsEvent.setRoundoff(c.statsRoundoff);
+            sink.send(layerStatsTopic, Keys.layerBlock(runId, layer.name(), b), bytes(statsEvent));
+        }
+        previousStats.put(layer.name(), step.step);
+    }
+
+    private static Tensor squareMeans(float[] values, int from, int n) {
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = values[from + i];
+        }
+        return TensorCodec.encodeDoubles(out, n, 1);
+    }
+
+    private static double weightNorm(StepCopy step, LayerInfo layer) {
+        double[] norms = step.weightNorms;
+        return norms != null && layer.index() < norms.length ? norms[layer.index()] : -1.0;
     }
 
     private void encodeLayer(StepCopy step, StepCopy.LayerCopy c, Sink sink) {
@@ -78,8 +144,7 @@ final class StepEncoder {
         int per = policy.rowsPerBlock(rows, cols);
         int blocks = (rows + per - 1) / per;
         long previous = previousStep.getOrDefault(layer.name(), -1L);
-        double[] norms = step.weightNorms;
-        double weightNorm = norms != null && layer.index() < norms.length ? norms[layer.index()] : -1.0;
+        double weightNorm = weightNorm(step, layer);
         for (int b = 0; b < blocks; b++) {
             int from = b * per;
             int n = Math.min(rows, from + per) - from;
@@ -102,6 +167,7 @@ final class StepEncoder {
             event.setOutputSquareMean(c.hasOutputSquareMean ? block(OUTPUT_SQUARE_MEAN, c.outputSquareMean, from, n, 1) : null);
             event.setTimestampMs(step.timestampMs);
             event.setWeightNorm(weightNorm);
+            event.setWithStats(step.stats);
             sink.send(layerStepsTopic, Keys.layerBlock(runId, layer.name(), b), bytes(event));
         }
         previousStep.put(layer.name(), step.step);
