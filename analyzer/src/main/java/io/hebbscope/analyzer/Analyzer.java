@@ -95,7 +95,7 @@ public final class Analyzer implements AutoCloseable {
         metrics = new AnalyzerMetrics(registry, options.settings().maxNeuronSeriesWidth(), options.finishedRunRetention(),
             System::currentTimeMillis);
         metrics.inputTopics(options.topics().layerSteps().name(), options.topics().trainMetrics().name(),
-            options.topics().runs().name());
+            options.topics().runs().name(), options.topics().layerStats().name());
         StreamsBuilder builder = new StreamsBuilder();
         KStream<byte[], byte[]> layerSteps = AnalyzerTopology.build(builder, options.topics(), options.outputTopics(),
             options.settings(), metrics, options.runs());

@@ -26,8 +26,9 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The analyzer's topology, shared by the application and its TopologyTestDriver tests:
  * <pre>
- * layer-steps --decode/validate/reduce--> (run/layer) repartition --assemble/align/detect--> neuron-alignment,
- *                                                                                     layer-alignment, phases
+ * layer-steps --decode/validate/reduce--+
+ * layer-stats --decode/validate--------+--> (run/layer) repartition --check twins/assemble/align/detect-->
+ *                                                                      neuron-alignment, layer-alignment, phases
  * train-metrics, runs --validate--> gauges
  * every rejected record --> dead-letters
  * </pre>
@@ -69,12 +70,20 @@ public final class AnalyzerTopology {
 
         KStream<byte[], byte[]> layerSteps = raw(builder, topics.layerSteps().name(), runs);
         KStream<byte[], Routed> decoded = layerSteps
-            .process(() -> new LayerStepDecoder(metrics), Named.as("decode-layer-steps"));
-        KStream<String, Routed> assembled = decoded
+            .process(() -> new LayerStepDecoder(metrics), Named.as("decode-layer-steps"))
+            .merge(raw(builder, topics.layerStats().name(), runs) // the trainer's statistics: the same blocks, no tensors
+                .process(() -> new LayerStatsDecoder(metrics), Named.as("decode-layer-stats")), Named.as("layer-blocks"));
+        TwinCheck.addStores(builder);
+        KStream<String, Routed> checked = decoded
             .filter((k, v) -> v instanceof Routed.Good, Named.as("valid-layer-steps"))
             .map((k, v) -> KeyValue.pair(((Routed.Good) v).key(), (BlockAlignment) ((Routed.Good) v).value()),
                 Named.as("key-by-layer"))
             .repartition(Repartitioned.with(Serdes.String(), AvroSerde.of(BlockAlignment.class)).withName("blocks"))
+            .process(() -> new TwinCheck(settings, metrics), Named.as("check-twins"), TwinCheck.STEPS_STORE,
+                TwinCheck.BLOCKS_STORE);
+        KStream<String, Routed> assembled = checked
+            .filter((k, v) -> v instanceof Routed.Good, Named.as("checked-blocks"))
+            .mapValues(v -> (BlockAlignment) ((Routed.Good) v).value(), Named.as("checked-block-values"))
             .process(() -> new StepAssembler(settings, metrics), Named.as("assemble-steps"),
                 StepAssembler.PENDING_STORE, StepAssembler.LAYER_STORE, StepAssembler.DETECTOR_STORE);
 
@@ -95,7 +104,9 @@ public final class AnalyzerTopology {
 
         KStream<byte[], Routed> assemblerRejects = assembled
             .filter((k, v) -> v instanceof Routed.Dead, Named.as("inconsistent-blocks"))
-            .selectKey((k, v) -> ((Routed.Dead) v).key());
+            .selectKey((k, v) -> ((Routed.Dead) v).key())
+            .merge(checked.filter((k, v) -> v instanceof Routed.Dead, Named.as("mismatched-twins"))
+                .selectKey((k, v) -> ((Routed.Dead) v).key()));
         decoded.filter((k, v) -> v instanceof Routed.Dead, Named.as("invalid-layer-steps"))
             .merge(metricsRejects).merge(runsRejects).merge(assemblerRejects)
             .mapValues(v -> (DeadLetter) ((Routed.Dead) v).letter())

@@ -3,6 +3,7 @@ package io.hebbscope.analyzer.topology;
 import io.hebbscope.analyzer.alignment.RowSums;
 import io.hebbscope.analyzer.detect.UpdateSketch;
 import io.hebbscope.schema.BlockAlignment;
+import io.hebbscope.schema.BlockSource;
 import io.hebbscope.schema.EventCodec;
 import io.hebbscope.schema.Keys;
 import io.hebbscope.schema.LayerStep;
@@ -62,7 +63,8 @@ public final class LayerStepValidator {
         return new BlockAlignment(s.getRunId(), s.getLayer(), s.getLayerIndex(), s.getStep(), s.getPreviousStep(),
             s.getEpoch(), s.getBlockIndex(), s.getBlockCount(), s.getRowOffset(), s.getLayerRows(),
             TensorCodec.encodeDoubles(sums, rows, RowSums.WIDTH), s.getTimestampMs(),
-            TensorCodec.encodeDoubles(sketch, 1, UpdateSketch.SIZE), s.getWeightNorm());
+            TensorCodec.encodeDoubles(sketch, 1, UpdateSketch.SIZE), s.getWeightNorm(),
+            BlockSource.TENSORS, s.getWithStats(), cols, TwinCheck.valueError(s), 0x1p-53);
     }
 
     private static float[] values(String name, Tensor t, int rows, int cols) {
