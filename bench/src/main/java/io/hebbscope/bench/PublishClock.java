@@ -34,7 +34,7 @@ final class PublishClock implements TrainingListener {
 
     @Override
     public void onStep(StepRecord step) {
-        if (policy.publishes(step.step())) {
+        if (policy.analyzes(step.step())) {
             publishedAtMs.put(step.step(), System.currentTimeMillis());
         }
         lastStep = step.step();
@@ -61,7 +61,7 @@ final class PublishClock implements TrainingListener {
         return run.layers().size();
     }
 
-    /** Wall-clock ms at which {@code step} was handed to the publisher, or null when it was not published. */
+    /** Wall-clock ms at which {@code step} was handed to the publisher, or null when it was not analyzed (no statistics, no tensors). */
     Long publishedAtMs(long step) {
         return publishedAtMs.get(step);
     }

@@ -40,7 +40,8 @@ final class TrainerFleet {
         List<ChildJvm> analyzerProcesses = new ArrayList<>();
         List<ChildJvm> trainerProcesses = new ArrayList<>();
         List<String> runIds = new ArrayList<>();
-        long perRun = (long) layers * ((base.epochs() * (long) base.stepsPerEpoch() + policy.every() - 1) / policy.every());
+        long perRun = (long) layers * ((base.epochs() * (long) base.stepsPerEpoch() + policy.analyzeEvery() - 1)
+            / policy.analyzeEvery());
         try (AlignmentArrivals arrivals = new AlignmentArrivals(client, topics)) {
             for (int i = 0; i < analyzers; i++) {
                 analyzerProcesses.add(ChildJvm.start(work, "analyzer-" + i, main, List.of("analyze",
@@ -134,7 +135,8 @@ final class TrainerFleet {
             "--seed", Long.toString(c.seed()), "--publish-every", Integer.toString(policy.every()),
             "--snapshot-every", Integer.toString(policy.snapshotEvery()),
             "--dtype", policy.dtype().name().toLowerCase(Locale.ROOT),
-            "--max-block-bytes", Integer.toString(policy.maxBlockBytes())));
+            "--max-block-bytes", Integer.toString(policy.maxBlockBytes()),
+            "--stats-every", Integer.toString(policy.statsEvery())));
         if (c.residual()) {
             a.add("--residual");
         }

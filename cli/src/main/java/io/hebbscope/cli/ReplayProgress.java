@@ -37,7 +37,8 @@ final class ReplayProgress {
     /** Notes where the input topics end now, how many records and bytes they hold. */
     static ReplayProgress capture(Properties clientProps, Topics in, String applicationId) throws Exception {
         try (Admin admin = Admin.create(clientProps)) {
-            List<String> inputs = List.of(in.runs().name(), in.trainMetrics().name(), in.layerSteps().name());
+            List<String> inputs = List.of(in.runs().name(), in.trainMetrics().name(), in.layerSteps().name(),
+                in.layerStats().name());
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
             for (var d : admin.describeTopics(inputs).allTopicNames().get(30, TimeUnit.SECONDS).values()) {

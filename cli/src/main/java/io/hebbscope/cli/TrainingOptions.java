@@ -136,8 +136,18 @@ final class TrainingOptions {
     Integer validationSize;
 
     @Option(names = "--publish-every", defaultValue = "1",
-        description = "Publish layer terms every N steps (default: ${DEFAULT-VALUE}; weights rebuild at every step only with 1).")
+        description = "Publish layer terms (the tensors) every N steps (default: ${DEFAULT-VALUE}; weights rebuild at every step "
+            + "only with 1; 0: never, with --stats).")
     int publishEvery;
+
+    @Option(names = "--stats", description = "Publish per-neuron statistics computed by the trainer (LayerStats): the analyzer "
+        + "needs no tensors for those steps, so large models are watched every step. Tensors follow every --publish-every steps.")
+    boolean stats;
+
+    @Option(names = "--stats-every", paramLabel = "N",
+        description = "Publish the statistics every N steps (implies --stats; default 1 with --stats, 0: none). --publish-every "
+            + "must be a multiple of it.")
+    Integer statsEvery;
 
     @Option(names = "--snapshot-every", defaultValue = "1000",
         description = "Weight snapshot at step 0 and every N steps (default: ${DEFAULT-VALUE}).")
@@ -216,7 +226,8 @@ final class TrainingOptions {
             default -> throw new CommandLine.ParameterException(cmd, "--dtype must be float32 or bfloat16, not '" + dtype + "'");
         };
         try {
-            return new PublishPolicy(publishEvery, snapshotEvery, type, maxBlockBytes);
+            int statistics = statsEvery != null ? statsEvery : stats ? 1 : 0;
+            return new PublishPolicy(publishEvery, snapshotEvery, type, maxBlockBytes, statistics);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
         }

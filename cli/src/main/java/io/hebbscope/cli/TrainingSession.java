@@ -133,7 +133,6 @@ final class TrainingSession {
         "dfa", "DFA", "randomnn", "RandomNN", "hebb", "Hebb", "oja", "Oja");
 
     private static long lastPublishedStep(long steps, PublishPolicy policy) {
-        long last = steps - 1;
-        return last - (last % policy.every());
+        return policy.lastAnalyzedStep(steps);
     }
 }

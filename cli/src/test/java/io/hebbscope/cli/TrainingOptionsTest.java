@@ -45,6 +45,27 @@ class TrainingOptionsTest {
             .contains("L1 1.0E-4").contains("gradient noise 0.01");
     }
 
+    private static io.hebbscope.trainer.publish.PublishPolicy policy(String... args) {
+        TrainCommand command = new TrainCommand();
+        CommandLine cl = new CommandLine(command);
+        cl.parseArgs(args);
+        return command.training.policy(cl);
+    }
+
+    @Test
+    void statisticsEveryStepTensorsAtTheirOwnCadence() {
+        assertThat(policy("--bootstrap-servers", "x:1").statsEvery()).isZero();
+        var p = policy("--bootstrap-servers", "x:1", "--stats", "--publish-every", "50", "--snapshot-every", "1000");
+        assertThat(p.statsEvery()).isEqualTo(1);
+        assertThat(p.every()).isEqualTo(50);
+        assertThat(policy("--bootstrap-servers", "x:1", "--stats-every", "5", "--publish-every", "0").every()).isZero();
+        assertThat(policy("--bootstrap-servers", "x:1", "--stats", "--stats-every", "0").statsEvery()).isZero();
+        assertThatThrownBy(() -> policy("--bootstrap-servers", "x:1", "--stats-every", "3", "--publish-every", "10"))
+            .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("multiple of stats every");
+        assertThatThrownBy(() -> policy("--bootstrap-servers", "x:1", "--publish-every", "0"))
+            .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--stats");
+    }
+
     @Test
     void transformerAndTaskDefaults() {
         TrainerConfig t = parse("--bootstrap-servers", "x:1", "--model", "transformer", "--heads", "2",

@@ -69,7 +69,7 @@ public final class SweepRunner {
         Map<String, Integer> layers = new LinkedHashMap<>();
         outcomes.forEach((run, o) -> {
             lastEpoch.put(run, (int) ((o.summary().steps() - 1) / o.run().stepsPerEpoch()));
-            lastStep.put(run, o.summary().steps() - 1 - ((o.summary().steps() - 1) % policy.every()));
+            lastStep.put(run, policy.lastAnalyzedStep(o.summary().steps()));
             layers.put(run, o.run().layers().size());
         });
         listener.awaitingAnalysis();

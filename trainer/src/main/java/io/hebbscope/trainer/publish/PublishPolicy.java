@@ -76,6 +76,17 @@ public record PublishPolicy(int every, int snapshotEvery, DType dtype, int maxBl
         return publishes(step) || publishesStats(step);
     }
 
+    /** Steps between analyzed steps: the statistics' cadence when there are statistics, else the tensors'. */
+    public int analyzeEvery() {
+        return statsEvery > 0 ? statsEvery : every;
+    }
+
+    /** The last analyzed step of a run of {@code steps} steps (at least one). */
+    public long lastAnalyzedStep(long steps) {
+        long last = steps - 1;
+        return last - (last % analyzeEvery());
+    }
+
     /** Rows per block for a layer of {@code cols} inputs: five tensors (with a snapshot) per row must fit. */
     public int rowsPerBlock(int rows, int cols) {
         long rowBytes = 5L * cols * io.hebbscope.schema.TensorCodec.bytesPerValue(dtype);
