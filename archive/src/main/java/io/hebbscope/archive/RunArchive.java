@@ -1,5 +1,6 @@
 package io.hebbscope.archive;
 
+import io.hebbscope.schema.LayerStats;
 import io.hebbscope.schema.LayerStep;
 import io.hebbscope.schema.RunFinished;
 import io.hebbscope.schema.RunStarted;
@@ -17,11 +18,14 @@ public final class RunArchive {
     public static final String RUNS = "runs.avro";
     public static final String LAYER_STEPS = "layer-steps.avro";
     public static final String TRAIN_METRICS = "train-metrics.avro";
+    /** Only for runs that published per-neuron statistics. */
+    public static final String LAYER_STATS = "layer-stats.avro";
 
     /** The runs file holds both RunStarted and RunFinished: a union. */
     public static final Schema RUNS_SCHEMA = Schema.createUnion(List.of(RunStarted.getClassSchema(), RunFinished.getClassSchema()));
     public static final Schema LAYER_STEPS_SCHEMA = LayerStep.getClassSchema();
     public static final Schema TRAIN_METRICS_SCHEMA = StepMetrics.getClassSchema();
+    public static final Schema LAYER_STATS_SCHEMA = LayerStats.getClassSchema();
 
     private RunArchive() {}
 

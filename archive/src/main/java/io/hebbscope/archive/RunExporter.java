@@ -106,7 +106,8 @@ public final class RunExporter {
     }
 
     private List<String> inputTopics() {
-        return List.of(topics.runs().name(), topics.trainMetrics().name(), topics.layerSteps().name());
+        return List.of(topics.runs().name(), topics.trainMetrics().name(), topics.layerSteps().name(),
+            topics.layerStats().name());
     }
 
     private KafkaConsumer<String, byte[]> consumer() {
@@ -142,6 +143,9 @@ public final class RunExporter {
                 } else if (topic.equals(topics.layerSteps().name())) {
                     schema = RunArchive.LAYER_STEPS_SCHEMA;
                     file = RunArchive.LAYER_STEPS;
+                } else if (topic.equals(topics.layerStats().name())) {
+                    schema = RunArchive.LAYER_STATS_SCHEMA;
+                    file = RunArchive.LAYER_STATS;
                 } else {
                     schema = RunArchive.TRAIN_METRICS_SCHEMA;
                     file = RunArchive.TRAIN_METRICS;

@@ -2,6 +2,7 @@ package io.hebbscope.archive;
 
 import io.hebbscope.schema.EventCodec;
 import io.hebbscope.schema.Keys;
+import io.hebbscope.schema.LayerStats;
 import io.hebbscope.schema.LayerStep;
 import io.hebbscope.schema.RunFinished;
 import io.hebbscope.schema.RunStarted;
@@ -86,6 +87,12 @@ public final class RunImporter {
                     if (written[0] % 100 == 0) {
                         progress.accept(written[0]);
                     }
+                });
+                read(dir.resolve(RunArchive.LAYER_STATS), false, e -> {
+                    LayerStats s = (LayerStats) e;
+                    send(producer, topics.layerStats().name(), Keys.layerBlock(s.getRunId(), s.getLayer(), s.getBlockIndex()),
+                        codec.encode(s), failure);
+                    written[0]++;
                 });
                 for (RunFinished f : finished) {
                     send(producer, topics.runs().name(), Keys.runFinished(f.getRunId()), codec.encode(f), failure);

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 
 /** Runs from the topics to Avro container files. */
 @Command(name = "export", mixinStandardHelpOptions = true,
-    description = "Write runs' events (runs, train-metrics, layer-steps) from Kafka to Avro container files, one directory per run.")
+    description = "Write runs' events (runs, train-metrics, layer-steps, layer-stats) from Kafka to Avro container files, one directory per run.")
 final class ExportCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;

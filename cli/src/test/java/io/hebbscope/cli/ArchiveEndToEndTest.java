@@ -76,8 +76,9 @@ class ArchiveEndToEndTest {
         for (String run : List.of("keep-me", "other-run")) {
             TrainerConfig config = TrainerConfig.builder().runId(run).trainSize(400).validationSize(100).batchSize(100)
                 .epochs(2).learningRate(0.05).weightDecay(5e-4).seed(run.length()).build();
+            // statistics every step, tensors every second step: both kinds of layer events go through the archive
             try (EventPublisher publisher = new EventPublisher(a, topics,
-                new PublishPolicy(1, 4, io.hebbscope.schema.DType.FLOAT32, 64 * 1024))) {
+                new PublishPolicy(2, 4, io.hebbscope.schema.DType.FLOAT32, 64 * 1024, 1))) {
                 new Trainer(config).run(publisher);
             }
         }
@@ -95,7 +96,8 @@ class ArchiveEndToEndTest {
 
         io.hebbscope.schema.TopicSetup.ensureTopics(b, topics, 3, (short) 1);
         new RunImporter(b, topics).importAll(out, n -> { });
-        for (Topic<?, ?> t : List.of(topics.runs(), topics.layerSteps(), topics.trainMetrics())) {
+        assertThat(out.resolve("keep-me").resolve(RunArchive.LAYER_STATS)).isRegularFile();
+        for (Topic<?, ?> t : List.of(topics.runs(), topics.layerSteps(), topics.trainMetrics(), topics.layerStats())) {
             assertThat(rawRecords(b, t.name(), null)).as(t.name()).isEqualTo(rawRecords(a, t.name(), "keep-me"));
         }
         List<LayerAlignment> reanalyzed = analyze(b, topics, "arch-b");
@@ -130,10 +132,12 @@ class ArchiveEndToEndTest {
         }
     }
 
-    /** (run, layer, step) combinations in the layer-steps topic. */
+    /** (run, layer, step) combinations in the layer-steps and layer-stats topics. */
     private static long countSteps(Properties client, Topics topics) {
-        return TopicReader.readAll(client, topics.layerSteps()).stream()
-            .map(s -> s.getRunId() + "/" + s.getLayer() + "/" + s.getStep()).distinct().count();
+        return java.util.stream.Stream.concat(
+                TopicReader.readAll(client, topics.layerSteps()).stream().map(s -> s.getRunId() + "/" + s.getLayer() + "/" + s.getStep()),
+                TopicReader.readAll(client, topics.layerStats()).stream().map(s -> s.getRunId() + "/" + s.getLayer() + "/" + s.getStep()))
+            .distinct().count();
     }
 
     record Raw(String key, byte[] value, long offset) {
