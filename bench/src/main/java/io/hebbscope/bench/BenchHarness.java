@@ -264,7 +264,7 @@ public final class BenchHarness {
         return sb.toString();
     }
 
-    private static BenchReport.Machine machine() {
+    static BenchReport.Machine machine() {
         String cpu = "unknown CPU";
         try {
             Path info = Path.of("/proc/cpuinfo");

@@ -28,9 +28,12 @@ final class LiveLag {
      * @param layerStepBytes      value bytes of the layer steps published
      * @param trainerSeconds      first run start to last publisher flush
      * @param analyzerSeconds     first publish to the last result visible
+     * @param layerStatsRecords   LayerStats records published (runs with statistics)
+     * @param maxLagMsByStep      per step, the largest lag over runs and layers
      */
     record Result(int trainers, int samples, double p50Ms, double p99Ms, double maxMs, long layerStepRecords,
-                  long layerStepBytes, double trainerSeconds, double analyzerSeconds) {
+                  long layerStepBytes, double trainerSeconds, double analyzerSeconds, long layerStatsRecords,
+                  long layerStatsBytes, java.util.SortedMap<Long, Double> maxLagMsByStep) {
         double trainerMbPerSecond() {
             return layerStepBytes / 1e6 / trainerSeconds;
         }
@@ -84,6 +87,7 @@ final class LiveLag {
                     : "the analyzer did not finish the runs within " + safetyLimit.toMinutes() + " minutes");
             }
             List<Double> lags = new ArrayList<>();
+            java.util.SortedMap<Long, Double> byStep = new java.util.TreeMap<>();
             long lastArrival = Long.MIN_VALUE;
             for (int i = 0; i < trainers.size(); i++) {
                 PublishClock clock = clocks.get(i);
@@ -96,6 +100,7 @@ final class LiveLag {
                     for (LayerInfo layer : layers) {
                         AlignmentArrivals.Arrival a = arrivals.first(clock.runId(), layer.name(), step);
                         lags.add((double) (a.arrivalMs() - published));
+                        byStep.merge(step, (double) (a.arrivalMs() - published), Math::max);
                         lastArrival = Math.max(lastArrival, a.arrivalMs());
                     }
                 }
@@ -105,8 +110,10 @@ final class LiveLag {
             long start = clocks.stream().mapToLong(PublishClock::startNanos).min().orElseThrow();
             long end = clocks.stream().mapToLong(PublishClock::endNanos).max().orElseThrow();
             String layerSteps = topics.layerSteps().name();
+            String layerStats = topics.layerStats().name();
             return new Result(trainers.size(), p.size(), p.at(0.5), p.at(0.99), p.max(), acked.records(layerSteps),
-                acked.bytes(layerSteps), (end - start) / 1e9, Math.max(1, lastArrival - firstPublish) / 1e3);
+                acked.bytes(layerSteps), (end - start) / 1e9, Math.max(1, lastArrival - firstPublish) / 1e3,
+                acked.records(layerStats), acked.bytes(layerStats), byStep);
         }
     }
 }

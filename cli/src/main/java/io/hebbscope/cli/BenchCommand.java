@@ -1,6 +1,7 @@
 package io.hebbscope.cli;
 
 import io.hebbscope.bench.BenchHarness;
+import io.hebbscope.bench.ScaleBench;
 import io.hebbscope.trainer.TrainerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +50,13 @@ final class BenchCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     double recoveryPace;
 
+    @Option(names = "--scale",
+        description = "Only the large-model figures, with the run's --stats and --publish-every policy: step time with "
+            + "statistics (and tensors at their cadence), the update sketch's and the row statistics' cost on the largest "
+            + "layer, live lag of one trainer; writes scale.md and scale.json. E.g. --scale --widths 1024-2048-2048-2048-1024 "
+            + "--stats --publish-every 50 --steps 30 --warmup 10 --lag-steps 100.")
+    boolean scale;
+
     @Option(names = "--out", defaultValue = "bench-results", paramLabel = "DIR",
         description = "Directory for bench.md and bench.json (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -83,6 +91,13 @@ final class BenchCommand implements Callable<Integer> {
         }
         TrainerConfig config = training.config(cmd);
         var policy = training.policy(cmd);
+        if (scale) {
+            if (policy.statsEvery() < 1) {
+                throw new CommandLine.ParameterException(cmd, "--scale measures statistics: give --stats (and --publish-every N)");
+            }
+            new ScaleBench(new ScaleBench.Settings(config, policy, warmup, steps, lagSteps, out), cmd.getOut()).run();
+            return 0;
+        }
         new BenchHarness(new BenchHarness.Settings(Hebbscope.class.getName(), config, policy, warmup, steps, lagSteps, trainers, trainerProcesses, recoveryPace, out),
             cmd.getOut()).run();
         return 0;
