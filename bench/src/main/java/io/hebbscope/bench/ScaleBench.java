@@ -38,14 +38,15 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * {@code hebbscope bench --scale}: what watching a large model every step costs when the trainer publishes per-neuron
  * statistics (every step) and tensors only at their own cadence. On one in-process broker: step time of (a) training
- * alone, (b) with the probe's terms, (c) with statistics published every step and no tensors, (d) with statistics
- * every step and tensors at the policy's cadence; the cost of the update sketch (the analyzer's lookup form and the
+ * alone, (b) with the probe's terms, (c) with statistics computed and published, taking turns step by step in one run
+ * (a shared machine's load weighs on the three alike); (d) in a run of its own with statistics every step and tensors
+ * at the policy's cadence; the cost of the update sketch (the analyzer's lookup form and the
  * trainer's histogram form) and of the row statistics on the largest layer; and the live lag of one trainer at full
  * speed under policy (d) with the analyzer running live in this JVM. Writes {@code scale.md} and {@code scale.json}.
  */
 public final class ScaleBench {
     private static final Duration SAFETY_LIMIT = Duration.ofMinutes(60);
-    private static final int PHASES = 7;
+    private static final int PHASES = 5;
     private static final int REPETITIONS = 7;
 
     /**
@@ -99,26 +100,22 @@ public final class ScaleBench {
             base.widthsString(), base.rule(), parameters, base.batchSize(), policy.statsEvery(), policy.every(),
             machine.cores(), machine.ompNumThreads(), machine.loadAverageAtStart());
 
-        step("step time: training alone");
-        StepTimeBench.Stats alone = StepTimeBench.measure("(a) training alone", base, settings.warmup(), settings.steps(),
-            false, List.of());
-        log.println(alone);
-        step("step time: + probe");
-        StepTimeBench.Stats probe = StepTimeBench.measure("(b) + probe", base, settings.warmup(), settings.steps(), true,
-            List.of());
-        log.println(probe);
-
         Path work = Files.createTempDirectory("hebbscope-scale-bench");
         try (AutoCloseable quiet = KnownBrokerNoise.install();
              EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().build().start()) {
             Properties client = new Properties();
             client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
 
-            step("step time: + statistics every " + policy.statsEvery() + " step(s), published");
-            StepTimeBench.Stats statistics = publishing("(c) + statistics", base.toBuilder().runId(runId("c")).build(),
-                statsOnly, client, new Topics("scale-c"));
-            log.println(statistics);
-            step("step time: + statistics and tensors every " + policy.every() + " steps, published");
+            step("step time, interleaved in one run: training alone, + probe, + statistics published, in turn");
+            StepTimeBench.Stats[] turns = interleaved(base.toBuilder().runId(runId("abc")).build(), statsOnly, client,
+                new Topics("scale-abc"));
+            StepTimeBench.Stats alone = turns[0];
+            StepTimeBench.Stats probe = turns[1];
+            StepTimeBench.Stats statistics = turns[2];
+            for (StepTimeBench.Stats t : turns) {
+                log.println(t);
+            }
+            step("step time: statistics every step and tensors every " + policy.every() + " steps, published");
             StepTimeBench.Stats both = publishing("(d) + statistics + tensors", base.toBuilder().runId(runId("d")).build(),
                 policy, client, new Topics("scale-d"));
             log.println(both);
@@ -150,6 +147,55 @@ public final class ScaleBench {
         } finally {
             deleteRecursively(work);
         }
+    }
+
+    /**
+     * One run whose steps take turns (step mod 3): 2 training alone, 1 with the probe's terms (dropped), 0 with the
+     * terms, their statistics computed and published; so load on the machine weighs on the three alike. The update
+     * sketch of a published step is computed on the publisher thread while the next step (a probe step) trains.
+     */
+    private StepTimeBench.Stats[] interleaved(TrainerConfig base, PublishPolicy statsOnly, Properties client, Topics topics)
+        throws Exception {
+        BenchTopics.ensure(client, topics);
+        PublishPolicy everyThird = new PublishPolicy(0, statsOnly.snapshotEvery(), statsOnly.dtype(), statsOnly.maxBlockBytes(), 3);
+        int warmup = settings.warmup() * 3;
+        int total = warmup + 3 * settings.steps();
+        TrainerConfig config = base.toBuilder().epochs((total + base.stepsPerEpoch() - 1) / base.stepsPerEpoch()).build();
+        double[] intervals = new double[total];
+        io.hebbscope.trainer.TrainingListener timer = new io.hebbscope.trainer.TrainingListener() {
+            private long last = System.nanoTime();
+
+            @Override
+            public boolean wantsTerms(long step) {
+                return step % 3 == 1;
+            }
+
+            @Override
+            public void onStep(io.hebbscope.trainer.StepRecord step) {
+                long now = System.nanoTime();
+                if (step.step() < total) {
+                    intervals[(int) step.step()] = (now - last) / 1e6;
+                }
+                last = now;
+            }
+        };
+        try (EventPublisher publisher = new EventPublisher(client, topics, everyThird)) {
+            new Trainer(config).run(publisher, timer);
+        }
+        String[] labels = {"(c) + statistics, published", "(b) + probe", "(a) training alone"};
+        StepTimeBench.Stats[] out = new StepTimeBench.Stats[3];
+        for (int turn = 0; turn < 3; turn++) {
+            double[] kept = new double[settings.steps()];
+            for (int i = 0; i < kept.length; i++) {
+                kept[i] = intervals[warmup + 3 * i + turn];
+            }
+            double[] sorted = kept.clone();
+            Arrays.sort(sorted);
+            out[2 - turn] = new StepTimeBench.Stats(labels[turn], kept.length, sorted[sorted.length / 2],
+                Arrays.stream(kept).average().orElse(Double.NaN),
+                sorted[(int) Math.min(sorted.length - 1, Math.round(0.9 * (sorted.length - 1)))]);
+        }
+        return out;
     }
 
     private StepTimeBench.Stats publishing(String label, TrainerConfig config, PublishPolicy policy, Properties client,
@@ -247,10 +293,11 @@ public final class ScaleBench {
         sb.append(String.format(Locale.ROOT, "MLP %s (%,d monitored weights), batch %d; statistics every %d step(s), tensors "
                 + "(%s) every %d steps; step times over %d steps after %d warm-up.%n%n", r.model(), r.parameters(),
             r.batchSize(), r.statsEvery(), r.dtype(), r.publishEvery(), r.measuredSteps(), r.warmupSteps()));
+        sb.append("(a), (b), (c) take turns step by step in one run; (d) is a run of its own.\n\n");
         sb.append("| figure | median / mean / p90 | ratio to training alone |\n|---|---|---|\n");
         row(sb, "(a) training alone", r.trainingAlone(), 1.0);
         row(sb, "(b) + probe (the terms, nothing published)", r.probe(), r.probe().medianMs() / r.trainingAlone().medianMs());
-        row(sb, "(c) + statistics every step, published", r.statistics(), r.statisticsRatio());
+        row(sb, "(c) + statistics, published", r.statistics(), r.statisticsRatio());
         row(sb, "(d) + statistics every step + tensors every " + r.publishEvery() + ", published", r.statisticsAndTensors(),
             r.statisticsAndTensorsRatio());
         LayerCosts c = r.largestLayer();

@@ -26,8 +26,8 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The analyzer's topology, shared by the application and its TopologyTestDriver tests:
  * <pre>
- * layer-steps --decode/validate/reduce--+
- * layer-stats --decode/validate--------+--> (run/layer) repartition --check twins/assemble/align/detect-->
+ * layer-steps --decode/validate/reduce--> (run/layer) repartition --+
+ * layer-stats --decode/validate--------> (run/layer) repartition --+--check twins/assemble/align/detect-->
  *                                                                      neuron-alignment, layer-alignment, phases
  * train-metrics, runs --validate--> gauges
  * every rejected record --> dead-letters
@@ -70,15 +70,23 @@ public final class AnalyzerTopology {
 
         KStream<byte[], byte[]> layerSteps = raw(builder, topics.layerSteps().name(), runs);
         KStream<byte[], Routed> decoded = layerSteps
-            .process(() -> new LayerStepDecoder(metrics), Named.as("decode-layer-steps"))
-            .merge(raw(builder, topics.layerStats().name(), runs) // the trainer's statistics: the same blocks, no tensors
-                .process(() -> new LayerStatsDecoder(metrics), Named.as("decode-layer-stats")), Named.as("layer-blocks"));
+            .process(() -> new LayerStepDecoder(metrics), Named.as("decode-layer-steps"));
+        // The trainer's statistics: the same blocks without tensors, decoded in tasks of their own (a step's tensors
+        // take the stream thread seconds to reduce; the statistics of the next steps are not held up behind them).
+        KStream<byte[], Routed> decodedStats = raw(builder, topics.layerStats().name(), runs)
+            .process(() -> new LayerStatsDecoder(metrics), Named.as("decode-layer-stats"));
         TwinCheck.addStores(builder);
         KStream<String, Routed> checked = decoded
             .filter((k, v) -> v instanceof Routed.Good, Named.as("valid-layer-steps"))
             .map((k, v) -> KeyValue.pair(((Routed.Good) v).key(), (BlockAlignment) ((Routed.Good) v).value()),
                 Named.as("key-by-layer"))
             .repartition(Repartitioned.with(Serdes.String(), AvroSerde.of(BlockAlignment.class)).withName("blocks"))
+            .merge(decodedStats
+                .filter((k, v) -> v instanceof Routed.Good, Named.as("valid-layer-stats"))
+                .map((k, v) -> KeyValue.pair(((Routed.Good) v).key(), (BlockAlignment) ((Routed.Good) v).value()),
+                    Named.as("key-stats-by-layer"))
+                .repartition(Repartitioned.with(Serdes.String(), AvroSerde.of(BlockAlignment.class)).withName("stats-blocks")),
+                Named.as("layer-blocks"))
             .process(() -> new TwinCheck(settings, metrics), Named.as("check-twins"), TwinCheck.STEPS_STORE,
                 TwinCheck.BLOCKS_STORE);
         KStream<String, Routed> assembled = checked
@@ -108,6 +116,7 @@ public final class AnalyzerTopology {
             .merge(checked.filter((k, v) -> v instanceof Routed.Dead, Named.as("mismatched-twins"))
                 .selectKey((k, v) -> ((Routed.Dead) v).key()));
         decoded.filter((k, v) -> v instanceof Routed.Dead, Named.as("invalid-layer-steps"))
+            .merge(decodedStats.filter((k, v) -> v instanceof Routed.Dead, Named.as("invalid-layer-stats")))
             .merge(metricsRejects).merge(runsRejects).merge(assemblerRejects)
             .mapValues(v -> (DeadLetter) ((Routed.Dead) v).letter())
             .to(out.deadLetters().name(), Produced.with(Serdes.ByteArray(), out.deadLetters().valueSerde()));

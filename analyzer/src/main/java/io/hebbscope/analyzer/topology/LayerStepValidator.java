@@ -59,7 +59,10 @@ public final class LayerStepValidator {
         }
         check(Double.isFinite(s.getWeightNorm()), "non_finite", "weight norm is " + s.getWeightNorm());
         double[] sums = RowSums.of(gradient, signal, hebbian, update, rows, cols);
-        double[] sketch = UpdateSketch.of(update, s.getRowOffset(), rows, cols);
+        // tensors of a step that also has statistics only serve the check against them: the faster form will do
+        double[] sketch = s.getWithStats()
+            ? io.hebbscope.schema.UpdateSketch.byHistogram(java.nio.FloatBuffer.wrap(update), 0, s.getRowOffset(), rows, cols)
+            : UpdateSketch.of(update, s.getRowOffset(), rows, cols);
         return new BlockAlignment(s.getRunId(), s.getLayer(), s.getLayerIndex(), s.getStep(), s.getPreviousStep(),
             s.getEpoch(), s.getBlockIndex(), s.getBlockCount(), s.getRowOffset(), s.getLayerRows(),
             TensorCodec.encodeDoubles(sums, rows, RowSums.WIDTH), s.getTimestampMs(),

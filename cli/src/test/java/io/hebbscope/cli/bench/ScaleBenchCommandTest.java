@@ -40,7 +40,7 @@ class ScaleBenchCommandTest {
             assertThat(json.at(pointer).isNumber()).as("%s in%n%s", pointer, json.toPrettyString()).isTrue();
             assertThat(json.at(pointer).asDouble()).as(pointer).isPositive();
         }
-        assertThat(Files.readString(out.resolve("scale.md"))).contains("(c) + statistics every step, published")
+        assertThat(Files.readString(out.resolve("scale.md"))).contains("(c) + statistics, published")
             .contains("Live lag");
         int refused = Hebbscope.commandLine().execute("bench", "--scale", "--out", out.toString());
         assertThat(refused).isNotZero();
