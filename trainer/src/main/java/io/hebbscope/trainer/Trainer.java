@@ -138,7 +138,8 @@ public final class Trainer {
                         int[] rows = batches.batch(order, b);
                         INDArray x = Nd4j.pullRows(task.trainInputs(), 1, rows);
                         INDArray y = Nd4j.pullRows(task.trainTargets(), 1, rows);
-                        TrainingStep.Outcome outcome = trainingStep.run(step, config.learningRate(), x, y, want);
+                        TrainingStep.Outcome outcome = trainingStep.run(step, config.learningRate(), x, y, want,
+                                want && wantsHebbian(ls, step));
                         lastLoss = outcome.loss();
                         if (!outcome.applied()) {
                             status = "diverged";
@@ -176,6 +177,16 @@ public final class Trainer {
             l.onRunEnd(summary);
         }
         return summary;
+    }
+
+    /** Whether a listener that wants the terms of {@code step} needs H computed among them. */
+    private static boolean wantsHebbian(List<TrainingListener> listeners, long step) {
+        for (TrainingListener l : listeners) {
+            if (l.wantsTerms(step) && l.wantsHebbian(step)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean wantsTerms(List<TrainingListener> listeners, long step) {

@@ -15,6 +15,13 @@ public interface TrainingListener {
      */
     default boolean wantsTerms(long step) { return false; }
 
+    /**
+     * Whether this listener, when it wants the terms of {@code step}, needs the Hebbian term H among them. One that
+     * computes what it needs of H elsewhere, from the terms' pre-activation and input (the publisher's statistics, on
+     * its own thread), answers false, so H costs the training thread nothing for it.
+     */
+    default boolean wantsHebbian(long step) { return true; }
+
     /** Called after the update of {@code step} has been applied. */
     void onStep(StepRecord step);
 

@@ -59,6 +59,11 @@ public final class TrainingStep {
     public record Outcome(double loss, boolean applied, List<LayerTerms> terms) {}
 
     public Outcome run(long step, double learningRate, INDArray x, INDArray y, boolean wantTerms) {
+        return run(step, learningRate, x, y, wantTerms, wantTerms);
+    }
+
+    /** The same; the terms leave H out (null) unless {@code wantHebbian} (see {@link Probe#terms}). */
+    public Outcome run(long step, double learningRate, INDArray x, INDArray y, boolean wantTerms, boolean wantHebbian) {
         List<INDArray> before = wantTerms ? probe.captureWeights(model) : null;
         noise.perturb(model);
         Forward forward = model.forward(x, true);
@@ -73,7 +78,8 @@ public final class TrainingStep {
         }
         List<INDArray> signals = wantTerms && !rule.signalIsNegativeGradient() ? signalBuffers() : null;
         rule.apply(model, new StepContext(step, learningRate, x, forward, outputGradient, gradients, penalty), signals);
-        List<LayerTerms> terms = wantTerms ? probe.terms(before, forward, gradients, signals, model) : List.of();
+        List<LayerTerms> terms = wantTerms ? probe.terms(before, forward, gradients, signals, model, wantHebbian)
+                : List.of();
         return new Outcome(value, true, terms);
     }
 

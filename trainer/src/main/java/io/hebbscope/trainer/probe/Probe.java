@@ -45,10 +45,15 @@ public final class Probe {
      * example-tokens for a map applied per token).
      */
     public static INDArray hebbian(INDArray preActivation, INDArray input) {
-        long rows = preActivation.size(0);
         INDArray h = Nd4j.createUninitialized(preActivation.dataType(), preActivation.size(1), input.size(1));
-        Nd4j.gemm(preActivation, input, h, true, false, 1.0 / rows, 0.0);
-        return h;
+        return hebbian(preActivation, input, h);
+    }
+
+    /** The same into {@code into} (out x in, c order), which it returns. */
+    public static INDArray hebbian(INDArray preActivation, INDArray input, INDArray into) {
+        long rows = preActivation.size(0);
+        Nd4j.gemm(preActivation, input, into, true, false, 1.0 / rows, 0.0);
+        return into;
     }
 
     /**
@@ -61,13 +66,23 @@ public final class Probe {
      */
     public List<LayerTerms> terms(List<INDArray> before, Forward forward, Gradients gradients,
                                   List<INDArray> signals, Model model) {
+        return terms(before, forward, gradients, signals, model, true);
+    }
+
+    /**
+     * The same; with {@code withHebbian} false, H is left out (null) and only h and a are handed on, for a listener
+     * that computes what it needs of H itself, off the training thread.
+     */
+    public List<LayerTerms> terms(List<INDArray> before, Forward forward, Gradients gradients,
+                                  List<INDArray> signals, Model model, boolean withHebbian) {
         List<LayerTerms> terms = new ArrayList<>(layers.size());
         for (int l = 0; l < layers.size(); l++) {
             INDArray h = forward.preActivations().get(l);
-            INDArray hebb = hebbian(h, forward.inputs().get(l));
+            INDArray a = forward.inputs().get(l);
+            INDArray hebb = withHebbian ? hebbian(h, a) : null;
             INDArray update = model.weight(l).sub(before.get(l));
             terms.add(new LayerTerms(layers.get(l), before.get(l), gradients.weight(l),
-                    signals == null ? null : signals.get(l), hebb, update, h.mul(h).mean(0)));
+                    signals == null ? null : signals.get(l), hebb, update, h.mul(h).mean(0), h, a));
         }
         return List.copyOf(terms);
     }

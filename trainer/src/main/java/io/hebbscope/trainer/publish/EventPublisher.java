@@ -159,9 +159,15 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
         return policy.analyzes(step);
     }
 
+    /** H is computed on the training thread only for steps whose tensors go out; statistics compute it here. */
+    @Override
+    public boolean wantsHebbian(long step) {
+        return policy.publishes(step);
+    }
+
     /**
-     * Copies the step (its terms only on steps the policy publishes, whoever asked for them; its per-neuron
-     * statistics, computed here on the training thread, on steps with statistics) and queues it.
+     * Copies the step (its terms only on steps the policy publishes, whoever asked for them; on steps with statistics,
+     * on the terms' backend, what the publisher thread computes them from) and queues it.
      */
     @Override
     public void onStep(StepRecord step) {

@@ -3,11 +3,11 @@ package io.hebbscope.trainer.publish;
 import io.hebbscope.trainer.LayerInfo;
 import io.hebbscope.trainer.StepRecord;
 import io.hebbscope.trainer.probe.LayerTerms;
-import io.hebbscope.trainer.probe.NeuronStatistics;
 import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.concurrency.AffinityManager;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
@@ -37,7 +37,7 @@ final class StepCopy {
 
     /**
      * One layer's terms. The {@code has...} flags say which optional terms this step has; the others keep stale values.
-     * Without tensors only {@code update} (for the update sketch) and the statistics are filled.
+     * Without tensors only E[h^2] and the arrays for the statistics are filled.
      */
     static final class LayerCopy {
         LayerInfo layer;
@@ -50,11 +50,17 @@ final class StepCopy {
         boolean hasSignal;
         boolean hasWeights;
         boolean hasOutputSquareMean;
-        /** rows x 7 per-neuron statistics ({@link NeuronStatistics}), row-major; valid when the step has statistics. */
-        double[] stats = new double[0];
-        /** Unit roundoff of the arithmetic the statistics were computed in. */
-        double statsRoundoff;
-        private double[] statsColumns = new double[0];
+        /**
+         * For the statistics (computed on the publisher thread): the terms copied on their backend into arrays outside
+         * any workspace, reused from step to step; H itself when the step computed it, else h and a to compute it from.
+         */
+        INDArray statsGradient;
+        INDArray statsSignal;
+        INDArray statsUpdate;
+        INDArray statsHebbian;
+        INDArray statsPreActivation;
+        INDArray statsInput;
+        boolean statsHasHebbian;
     }
 
     /**
@@ -66,9 +72,9 @@ final class StepCopy {
     }
 
     /**
-     * Copies {@code record}'s scalars; when {@code withTensors}, the terms of its layers (weights only when
-     * {@code withWeights}); when {@code withStats}, computes the per-neuron statistics of its layers (on the terms'
-     * backend, in the current workspace) and copies them with the update (for its sketch) and E[h^2].
+     * Copies {@code record}'s scalars; when {@code withTensors}, the terms of its layers to the host (weights only
+     * when {@code withWeights}); when {@code withStats}, what their per-neuron statistics are computed from, on the
+     * terms' backend, and E[h^2].
      */
     void fill(StepRecord record, long timestampMs, boolean withTensors, boolean withWeights, boolean withStats) {
         step = record.step();
@@ -99,20 +105,22 @@ final class StepCopy {
             }
             LayerCopy c = layers.get(layerCount++);
             c.layer = terms.layer();
-            c.update = copy(terms.update(), c.update);
+            c.hasSignal = terms.signal() != null;
             c.hasOutputSquareMean = terms.outputSquareMean() != null;
             if (c.hasOutputSquareMean) {
                 c.outputSquareMean = copy(terms.outputSquareMean(), c.outputSquareMean);
             }
             if (withStats) {
-                copyStats(terms, c);
+                keepForStatistics(terms, c);
+                // an asynchronous backend (CUDA) finishes the copies before the publisher thread reads them
+                Nd4j.getExecutioner().commit();
             }
             if (!withTensors) {
                 continue;
             }
+            c.update = copy(terms.update(), c.update);
             c.gradient = copy(terms.gradient(), c.gradient);
             c.hebbian = copy(terms.hebbian(), c.hebbian);
-            c.hasSignal = terms.signal() != null;
             if (c.hasSignal) {
                 c.signal = copy(terms.signal(), c.signal);
             }
@@ -123,24 +131,35 @@ final class StepCopy {
         }
     }
 
-    /** The layer's statistics, computed where its terms are, as float64 rows x 7 (neuron-major, like the wire). */
-    private static void copyStats(LayerTerms terms, LayerCopy c) {
-        INDArray columns = NeuronStatistics.sums(terms);
-        c.statsRoundoff = NeuronStatistics.roundoff(columns.dataType());
-        int rows = Math.toIntExact(columns.size(1));
-        int n = rows * NeuronStatistics.WIDTH;
-        if (c.statsColumns.length != n) {
-            c.statsColumns = new double[n];
-            c.stats = new double[n];
+    /**
+     * What the layer's statistics are computed from, copied on the terms' backend (a device-side copy, no transfer)
+     * out of the step's workspace: the training thread pays copies, the publisher thread the arithmetic.
+     */
+    private static void keepForStatistics(LayerTerms terms, LayerCopy c) {
+        c.statsGradient = detach(terms.gradient(), c.statsGradient);
+        if (terms.signal() != null) {
+            c.statsSignal = detach(terms.signal(), c.statsSignal);
         }
-        INDArray doubles = columns.dataType() == DataType.DOUBLE ? columns : columns.castTo(DataType.DOUBLE);
-        Nd4j.getAffinityManager().ensureLocation(doubles, AffinityManager.Location.HOST);
-        doubles.data().asNioDouble().get(c.statsColumns, 0, n);
-        for (int k = 0; k < NeuronStatistics.WIDTH; k++) {
-            for (int i = 0; i < rows; i++) {
-                c.stats[i * NeuronStatistics.WIDTH + k] = c.statsColumns[k * rows + i];
+        c.statsUpdate = detach(terms.update(), c.statsUpdate);
+        c.statsHasHebbian = terms.hebbian() != null;
+        if (c.statsHasHebbian) {
+            c.statsHebbian = detach(terms.hebbian(), c.statsHebbian);
+        } else {
+            c.statsPreActivation = detach(terms.preActivation(), c.statsPreActivation);
+            c.statsInput = detach(terms.input(), c.statsInput);
+        }
+    }
+
+    /** {@code source}'s values in {@code reuse} (c order, outside any workspace), or in a new such array. */
+    @SuppressWarnings("try") // the scope only redirects allocations
+    static INDArray detach(INDArray source, INDArray reuse) {
+        INDArray into = reuse;
+        if (into == null || into.dataType() != source.dataType() || !java.util.Arrays.equals(into.shape(), source.shape())) {
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                into = Nd4j.createUninitialized(source.dataType(), source.shape(), 'c');
             }
         }
+        return into.assign(source);
     }
 
     LayerCopy layer(int i) {

@@ -11,19 +11,29 @@ import io.hebbscope.schema.TensorCodec;
 import io.hebbscope.schema.Topics;
 import io.hebbscope.schema.UpdateSketch;
 import io.hebbscope.trainer.LayerInfo;
+import io.hebbscope.trainer.probe.LayerTerms;
+import io.hebbscope.trainer.probe.NeuronStatistics;
+import io.hebbscope.trainer.probe.Probe;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.concurrency.AffinityManager;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Turns copied steps into records: a StepMetrics, then per layer its LayerStats blocks (when the step has
  * statistics) and its LayerStep blocks (when it has tensors), each of whole neuron rows and chained by
- * {@code previousStep} within its topic. The update sketch of a LayerStats block is computed here, on the publisher
- * thread, from the copied update (the histogram form of {@link UpdateSketch}). Encoding reuses one array per tensor field and one output stream, so a record costs one
+ * {@code previousStep} within its topic. The statistics of a LayerStats block are computed here, on the publisher
+ * thread, on the terms' backend from the arrays the training thread copied there (H too, from h and a, when the step
+ * did not compute it), and the update sketch from the update read in place (the histogram form of
+ * {@link UpdateSketch}): the training thread pays for copies only. Encoding reuses one array per tensor field and one output stream, so a record costs one
  * fresh array, the value handed to Kafka. Used by one thread.
  */
 final class StepEncoder {
@@ -49,6 +59,8 @@ final class StepEncoder {
     private final Map<String, Long> previousStats = new HashMap<>();
     private final double[] sketchBins = new double[UpdateSketch.BINS];
     private final LayerStats statsEvent = new LayerStats();
+    /** Per layer, H computed here (outside any workspace, reused) for steps that did not compute it. */
+    private final Map<String, INDArray> hebbianScratch = new HashMap<>();
     private final ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
     private final byte[][] tensorBytes = new byte[6][0];
     private final Tensor[] tensors = new Tensor[6];
@@ -86,6 +98,46 @@ final class StepEncoder {
         }
     }
 
+    /**
+     * The layer's per-neuron statistics, rows x 7 neuron-major (like the wire), computed here on the terms' backend
+     * (H first, from h and a, when the step did not compute it); returns the unit roundoff of their arithmetic.
+     */
+    @SuppressWarnings("try") // the scope only redirects allocations
+    private double statistics(StepCopy.LayerCopy c, double[] into) {
+        INDArray hebbian = c.statsHebbian;
+        if (!c.statsHasHebbian) {
+            INDArray scratch = hebbianScratch.get(c.layer.name());
+            long[] shape = {c.statsPreActivation.size(1), c.statsInput.size(1)};
+            if (scratch == null || scratch.dataType() != c.statsPreActivation.dataType() || !Arrays.equals(scratch.shape(), shape)) {
+                try (org.nd4j.linalg.api.memory.MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                    scratch = Nd4j.createUninitialized(c.statsPreActivation.dataType(), shape, 'c');
+                }
+                hebbianScratch.put(c.layer.name(), scratch);
+            }
+            hebbian = Probe.hebbian(c.statsPreActivation, c.statsInput, scratch);
+        }
+        INDArray columns = NeuronStatistics.sums(new LayerTerms(c.layer, null, c.statsGradient,
+            c.hasSignal ? c.statsSignal : null, hebbian, c.statsUpdate, null));
+        int rows = Math.toIntExact(columns.size(1));
+        INDArray doubles = columns.dataType() == DataType.DOUBLE ? columns : columns.castTo(DataType.DOUBLE);
+        Nd4j.getAffinityManager().ensureLocation(doubles, AffinityManager.Location.HOST);
+        double[] byColumn = new double[rows * NeuronStatistics.WIDTH];
+        doubles.data().asNioDouble().get(byColumn, 0, byColumn.length);
+        for (int k = 0; k < NeuronStatistics.WIDTH; k++) {
+            for (int i = 0; i < rows; i++) {
+                into[i * NeuronStatistics.WIDTH + k] = byColumn[k * rows + i];
+            }
+        }
+        return NeuronStatistics.roundoff(columns.dataType());
+    }
+
+    /** The update's values as float32 row-major on the host: read in place when the backend allows it. */
+    private static FloatBuffer hostFloats(INDArray update) {
+        INDArray u = update.dataType() == DataType.FLOAT ? update : update.castTo(DataType.FLOAT);
+        Nd4j.getAffinityManager().ensureLocation(u, AffinityManager.Location.HOST);
+        return u.data().asNioFloat();
+    }
+
     private void encodeStats(StepCopy step, StepCopy.LayerCopy c, Sink sink) {
         LayerInfo layer = c.layer;
         int rows = layer.rows();
@@ -93,12 +145,14 @@ final class StepEncoder {
         int per = policy.statsRowsPerBlock(rows);
         int blocks = (rows + per - 1) / per;
         long previous = previousStats.getOrDefault(layer.name(), -1L);
-        FloatBuffer update = FloatBuffer.wrap(c.update);
+        double[] all = new double[rows * NeuronStatistics.WIDTH];
+        double roundoff = statistics(c, all);
+        FloatBuffer update = hostFloats(c.statsUpdate);
         for (int b = 0; b < blocks; b++) {
             int from = b * per;
             int n = Math.min(rows, from + per) - from;
             double[] sums = new double[n * 7];
-            System.arraycopy(c.stats, from * 7, sums, 0, sums.length);
+            System.arraycopy(all, from * 7, sums, 0, sums.length);
             java.util.Arrays.fill(sketchBins, 0.0);
             UpdateSketch.accumulate(update, from * cols, n * cols, (long) from * cols, sketchBins);
             statsEvent.setRunId(runId);
@@ -118,7 +172,7 @@ final class StepEncoder {
             statsEvent.setWeightNorm(weightNorm(step, layer));
             statsEvent.setTimestampMs(step.timestampMs);
             statsEvent.setWithTensors(step.tensors);
-            statsEvent.setRoundoff(c.statsRoundoff);
+            statsEvent.setRoundoff(roundoff);
             sink.send(layerStatsTopic, Keys.layerBlock(runId, layer.name(), b), bytes(statsEvent));
         }
         previousStats.put(layer.name(), step.step);

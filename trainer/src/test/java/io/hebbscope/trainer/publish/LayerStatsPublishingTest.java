@@ -44,6 +44,11 @@ class LayerStatsPublishingTest {
 
     /** Every record of a run encoded with {@code policy}, in order (the encoder alone, no Kafka). */
     private static List<SpecificRecord> encodeRun(TrainerConfig config, PublishPolicy policy) {
+        return encodeRun(config, policy, true);
+    }
+
+    /** The same; without {@code hebbianOnTrainingThread}, H is computed by the encoder where tensors do not need it. */
+    private static List<SpecificRecord> encodeRun(TrainerConfig config, PublishPolicy policy, boolean hebbianOnTrainingThread) {
         List<SpecificRecord> out = new ArrayList<>();
         StepEncoder encoder = new StepEncoder(config.runId(), TOPICS, policy);
         StepCopy copy = new StepCopy();
@@ -51,6 +56,11 @@ class LayerStatsPublishingTest {
             @Override
             public boolean wantsTerms(long step) {
                 return policy.analyzes(step);
+            }
+
+            @Override
+            public boolean wantsHebbian(long step) {
+                return hebbianOnTrainingThread || policy.publishes(step);
             }
 
             @Override
@@ -176,6 +186,35 @@ class LayerStatsPublishingTest {
     @Test
     void doublePrecisionStatistics() {
         assertStatsMatchTensors(small().rule("oja").dtype(DataType.DOUBLE).build(), 512 * 1024);
+    }
+
+    /** H computed by the publisher from h and a gives the statistics H computed by the training step gives. */
+    @Test
+    void statisticsWithHComputedOffTheTrainingThreadAreTheSame() {
+        for (TrainerConfig config : List.of(small().build(), small().rule("dfa").build())) {
+            PublishPolicy policy = new PublishPolicy(0, 1000, DType.FLOAT32, 1024, 1);
+            List<SpecificRecord> onTraining = encodeRun(config, policy, true);
+            List<SpecificRecord> offTraining = encodeRun(config, policy, false);
+            assertThat(offTraining).hasSameSizeAs(onTraining);
+            int compared = 0;
+            for (int i = 0; i < onTraining.size(); i++) {
+                if (onTraining.get(i) instanceof LayerStats a) {
+                    LayerStats b = (LayerStats) offTraining.get(i);
+                    double[] x = TensorCodec.decodeDoubles(a.getSums());
+                    double[] y = TensorCodec.decodeDoubles(b.getSums());
+                    double eps = (a.getLayerCols() + 2) * a.getRoundoff() * 2;
+                    for (int j = 0; j < x.length; j += 7) {
+                        for (int k = 0; k < 7; k++) {
+                            double scale = k % 2 == 0 && k < 6 ? Math.sqrt(x[j + k + 1] * x[j + 6]) : Math.abs(x[j + k]);
+                            assertThat(Math.abs(x[j + k] - y[j + k])).isLessThanOrEqualTo(eps * scale + 1e-30);
+                        }
+                    }
+                    assertThat(TensorCodec.decodeDoubles(b.getUpdateSketch())).containsExactly(TensorCodec.decodeDoubles(a.getUpdateSketch()));
+                    compared++;
+                }
+            }
+            assertThat(compared).isEqualTo(4 * 6); // 4 steps; 16-row blocks: 3 + 2 + 1 per step
+        }
     }
 
     @Test
