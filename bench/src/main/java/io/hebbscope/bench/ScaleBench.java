@@ -46,7 +46,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class ScaleBench {
     private static final Duration SAFETY_LIMIT = Duration.ofMinutes(60);
-    private static final int PHASES = 5;
+    private static final int PHASES = 6;
     private static final int REPETITIONS = 7;
 
     /**
@@ -63,13 +63,13 @@ public final class ScaleBench {
     /** Lag from a step's hand-over to the publisher to its LayerAlignment visible, over every (layer, step). */
     public record Lag(int samples, double p50Ms, double p99Ms, double maxMs, double p99MsTensorSteps,
                       double p99MsStatisticsOnlySteps, long layerStatsRecords, double layerStatsMb, long layerStepRecords,
-                      double layerStepMb, double trainerSeconds) {}
+                      double layerStepMb, double trainerSeconds, java.util.SortedMap<Long, Double> maxLagMsByStep) {}
 
     public record Report(String createdAt, BenchReport.Machine machine, double loadAverageAtEnd, String model, long parameters,
                          int batchSize, int statsEvery, int publishEvery, String dtype, int warmupSteps, int measuredSteps,
                          BenchReport.Timing trainingAlone, BenchReport.Timing probe, BenchReport.Timing statistics,
                          BenchReport.Timing statisticsAndTensors, double statisticsRatio, double statisticsAndTensorsRatio,
-                         LayerCosts largestLayer, Lag lag) {}
+                         LayerCosts largestLayer, Lag statisticsOnlyLag, Lag lag) {}
 
     private final Settings settings;
     private final PrintWriter log;
@@ -126,11 +126,18 @@ public final class ScaleBench {
                 costs.layer(), costs.rows(), costs.cols(), costs.sketchLookupMs(), costs.sketchHistogramMs(),
                 costs.rowStatisticsMs());
 
+            int lagEpochs = Math.max(1, (settings.lagSteps() + base.stepsPerEpoch() - 1) / base.stepsPerEpoch());
+            step("live lag: 1 trainer at full speed, statistics every " + policy.statsEvery() + ", no tensors, analyzer live");
+            LiveLag.Result rs = LiveLag.run(client, new Topics("scale-lag-stats"),
+                List.of(base.toBuilder().runId(runId("lag-stats")).epochs(lagEpochs).build()), statsOnly,
+                work.resolve("lag-stats-state"), SAFETY_LIMIT);
+            Lag statsLag = lag(rs, statsOnly);
+            log.printf(Locale.ROOT, "lag p50 %.0f ms, p99 %.0f ms, max %.0f ms%n", statsLag.p50Ms(), statsLag.p99Ms(),
+                statsLag.maxMs());
             step("live lag: 1 trainer at full speed, statistics every " + policy.statsEvery() + ", tensors every "
                 + policy.every() + ", analyzer live");
-            TrainerConfig lagRun = base.toBuilder().runId(runId("lag"))
-                .epochs(Math.max(1, (settings.lagSteps() + base.stepsPerEpoch() - 1) / base.stepsPerEpoch())).build();
-            LiveLag.Result r = LiveLag.run(client, new Topics("scale-lag"), List.of(lagRun), policy,
+            LiveLag.Result r = LiveLag.run(client, new Topics("scale-lag"),
+                List.of(base.toBuilder().runId(runId("lag")).epochs(lagEpochs).build()), policy,
                 work.resolve("lag-state"), SAFETY_LIMIT);
             Lag lag = lag(r, policy);
             log.printf(Locale.ROOT, "lag p50 %.0f ms, p99 %.0f ms, max %.0f ms (p99 on tensor steps %.0f ms, on the others %.0f ms)%n",
@@ -141,7 +148,7 @@ public final class ScaleBench {
             Report report = new Report(createdAt, machine, loadAtEnd, base.widthsString(), parameters, base.batchSize(),
                 policy.statsEvery(), policy.every(), policy.dtype().name().toLowerCase(Locale.ROOT), settings.warmup(),
                 settings.steps(), timing(alone), timing(probe), timing(statistics), timing(both),
-                statistics.medianMs() / alone.medianMs(), both.medianMs() / alone.medianMs(), costs, lag);
+                statistics.medianMs() / alone.medianMs(), both.medianMs() / alone.medianMs(), costs, statsLag, lag);
             write(report);
             return report;
         } finally {
@@ -258,7 +265,7 @@ public final class ScaleBench {
         return new Lag(r.samples(), r.p50Ms(), r.p99Ms(), r.maxMs(),
             tensorSteps.length == 0 ? Double.NaN : new Percentiles(tensorSteps).at(0.99),
             others.length == 0 ? Double.NaN : new Percentiles(others).at(0.99), r.layerStatsRecords(),
-            r.layerStatsBytes() / 1e6, r.layerStepRecords(), r.layerStepBytes() / 1e6, r.trainerSeconds());
+            r.layerStatsBytes() / 1e6, r.layerStepRecords(), r.layerStepBytes() / 1e6, r.trainerSeconds(), r.maxLagMsByStep());
     }
 
     private void step(String what) {
@@ -305,8 +312,13 @@ public final class ScaleBench {
                 + "analyzer's lookup form (32 multiply-adds per weight) %.1f ms, the trainer's histogram form (4 additions per "
                 + "weight) %.1f ms; the seven row statistics with INDArray reductions %.1f ms.%n", c.layer(), c.rows(), c.cols(),
             c.elements(), REPETITIONS, c.sketchLookupMs(), c.sketchHistogramMs(), c.rowStatisticsMs()));
+        Lag s = r.statisticsOnlyLag();
+        sb.append(String.format(Locale.ROOT, "%nLive lag, one trainer at full speed publishing statistics only, analyzer live in "
+                + "the same JVM, %d (layer, step) samples: p50 %.2f s, p99 %.2f s, max %.2f s; %,d LayerStats records (%.2f MB) "
+                + "in %.0f s.%n", s.samples(), s.p50Ms() / 1e3, s.p99Ms() / 1e3, s.maxMs() / 1e3, s.layerStatsRecords(),
+            s.layerStatsMb(), s.trainerSeconds()));
         Lag l = r.lag();
-        sb.append(String.format(Locale.ROOT, "%nLive lag, one trainer at full speed, analyzer live in the same JVM, %d (layer, step) "
+        sb.append(String.format(Locale.ROOT, "%nLive lag, one trainer at full speed, statistics and tensors, analyzer live in the same JVM, %d (layer, step) "
                 + "samples: p50 %.2f s, p99 %.2f s, max %.2f s; p99 over steps with tensors %.2f s, over the others %.2f s. "
                 + "Published: %,d LayerStats records (%.2f MB), %,d LayerStep records (%.1f MB) in %.0f s.%n", l.samples(),
             l.p50Ms() / 1e3, l.p99Ms() / 1e3, l.maxMs() / 1e3, l.p99MsTensorSteps() / 1e3, l.p99MsStatisticsOnlySteps() / 1e3,

@@ -20,7 +20,7 @@ class ScaleBenchCommandTest {
         "/statistics/medianMs", "/statisticsAndTensors/medianMs", "/statisticsRatio", "/statisticsAndTensorsRatio",
         "/largestLayer/sketchLookupMs", "/largestLayer/sketchHistogramMs", "/largestLayer/rowStatisticsMs",
         "/lag/samples", "/lag/p50Ms", "/lag/p99Ms", "/lag/p99MsTensorSteps", "/lag/p99MsStatisticsOnlySteps",
-        "/lag/layerStatsRecords", "/lag/layerStepRecords");
+        "/lag/layerStatsRecords", "/lag/layerStepRecords", "/statisticsOnlyLag/p99Ms", "/statisticsOnlyLag/layerStatsRecords");
 
     @TempDir
     Path out;
