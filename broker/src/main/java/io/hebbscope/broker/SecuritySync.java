@@ -68,10 +68,12 @@ final class SecuritySync {
      * @param previousAdminPassword the admin password of the previous start on this data directory, or null
      */
     void credentials(String previousAdminPassword) {
-        List<String> candidates = new ArrayList<>(List.of(security.adminPassword()));
+        // the previous password first: admin's credential holds it until it is changed here
+        List<String> candidates = new ArrayList<>();
         if (previousAdminPassword != null && !previousAdminPassword.equals(security.adminPassword())) {
             candidates.add(previousAdminPassword);
         }
+        candidates.add(security.adminPassword());
         int[] refusals = {0};
         retry("writing the SCRAM credentials", () -> {
             SaslAuthenticationException refused = null;
