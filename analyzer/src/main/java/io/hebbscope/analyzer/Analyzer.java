@@ -112,10 +112,11 @@ public final class Analyzer implements AutoCloseable {
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("analyzer stopped on an unexpected error", e);
             failure.set(e);
+            running.countDown(); // awaitRunning reports the failure at once
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         streams.setStateListener((now, before) -> {
-            if (now == KafkaStreams.State.RUNNING) {
+            if (now == KafkaStreams.State.RUNNING || now == KafkaStreams.State.ERROR) {
                 running.countDown();
             }
         });
@@ -187,9 +188,14 @@ public final class Analyzer implements AutoCloseable {
         }
     }
 
-    /** Waits until the application is RUNNING; throws if it failed or the timeout passed. */
+    /** Waits until the application is RUNNING; throws if it failed (as soon as it does) or the timeout passed. */
     public void awaitRunning(Duration timeout) throws InterruptedException {
-        if (!running.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        boolean settled = running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        Throwable failed = failure.get();
+        if (failed != null) {
+            throw new IllegalStateException("the analyzer failed", failed);
+        }
+        if (!settled || streams.state() == KafkaStreams.State.ERROR) {
             throw new IllegalStateException("analyzer not running after " + timeout.toSeconds() + " s (state "
                 + streams.state() + ")");
         }

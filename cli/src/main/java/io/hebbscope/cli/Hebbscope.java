@@ -26,7 +26,8 @@ public final class Hebbscope implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Hebbscope());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println(cmd.getColorScheme().errorText("error: " + describe(e)));
+            String refused = KafkaAccessErrors.describe(e, cmd);
+            cmd.getErr().println(cmd.getColorScheme().errorText("error: " + (refused != null ? refused : describe(e))));
             if (Boolean.getBoolean("hebbscope.debug")) {
                 e.printStackTrace(cmd.getErr());
             }
