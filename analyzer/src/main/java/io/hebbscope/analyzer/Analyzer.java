@@ -1,6 +1,7 @@
 package io.hebbscope.analyzer;
 
 import io.hebbscope.analyzer.metrics.AnalyzerMetrics;
+import io.hebbscope.analyzer.metrics.MetricsAuth;
 import io.hebbscope.analyzer.plugin.AnalyzerPlugin;
 import io.hebbscope.analyzer.plugin.PluginTopology;
 import io.hebbscope.analyzer.plugin.RunCatalog;
@@ -48,10 +49,12 @@ public final class Analyzer implements AutoCloseable {
      *                       {@code topics}, another prefix for a replay beside the live results
      * @param finishedRunRetention how long a finished run's metric series stay after their last update
      * @param runs           analyze only these runs (a replay of chosen runs); empty for all
+     * @param metricsAuth    who may scrape the metrics endpoint (HTTP basic authentication); null: anyone
      */
     public record Options(Properties clientProps, Topics topics, String applicationId, Path stateDir,
                           AnalyzerSettings settings, String metricsHost, int metricsPort, int partitions,
-                          short replication, Topics outputTopics, Duration finishedRunRetention, Set<String> runs) {
+                          short replication, Topics outputTopics, Duration finishedRunRetention, Set<String> runs,
+                          MetricsAuth metricsAuth) {
         public Options {
             runs = Set.copyOf(runs);
         }
@@ -60,22 +63,28 @@ public final class Analyzer implements AutoCloseable {
         public Options(Properties clientProps, Topics topics, String applicationId, Path stateDir,
                        AnalyzerSettings settings, String metricsHost, int metricsPort, int partitions, short replication) {
             this(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions, replication,
-                topics, AnalyzerMetrics.DEFAULT_FINISHED_RUN_RETENTION, Set.of());
+                topics, AnalyzerMetrics.DEFAULT_FINISHED_RUN_RETENTION, Set.of(), null);
         }
 
         public Options withFinishedRunRetention(Duration retention) {
             return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
-                replication, outputTopics, retention, runs);
+                replication, outputTopics, retention, runs, metricsAuth);
         }
 
         public Options withOutputTopics(Topics output) {
             return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
-                replication, output, finishedRunRetention, runs);
+                replication, output, finishedRunRetention, runs, metricsAuth);
         }
 
         public Options withRuns(Set<String> only) {
             return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
-                replication, outputTopics, finishedRunRetention, only);
+                replication, outputTopics, finishedRunRetention, only, metricsAuth);
+        }
+
+        /** The metrics endpoint asks for HTTP basic authentication; null: it does not. */
+        public Options withMetricsAuth(MetricsAuth auth) {
+            return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
+                replication, outputTopics, finishedRunRetention, runs, auth);
         }
     }
 
@@ -121,8 +130,16 @@ public final class Analyzer implements AutoCloseable {
             }
         });
         try {
-            server = options.metricsPort() < 0 ? null : HTTPServer.builder()
-                .hostname(options.metricsHost()).port(options.metricsPort()).registry(registry).buildAndStart();
+            if (options.metricsPort() < 0) {
+                server = null;
+            } else {
+                HTTPServer.Builder http = HTTPServer.builder().hostname(options.metricsHost()).port(options.metricsPort())
+                    .registry(registry);
+                if (options.metricsAuth() != null) {
+                    http.authenticator(options.metricsAuth().authenticator());
+                }
+                server = http.buildAndStart();
+            }
         } catch (IOException e) {
             streams.close();
             metrics.close();

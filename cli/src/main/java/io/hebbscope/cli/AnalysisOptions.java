@@ -4,9 +4,16 @@ import io.hebbscope.analyzer.AnalyzerSettings;
 import io.hebbscope.analyzer.detect.DetectorSettings;
 import io.hebbscope.analyzer.plugin.AnalyzerPlugin;
 import io.hebbscope.analyzer.plugin.Plugins;
+import io.hebbscope.analyzer.metrics.MetricsAuth;
 import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -26,6 +33,11 @@ final class AnalysisOptions {
     @Option(names = "--metrics-port", defaultValue = "9400",
         description = "Port of the Prometheus endpoint; 0 picks a free one, -1 disables it (default: ${DEFAULT-VALUE}).")
     int metricsPort;
+
+    @Option(names = "--metrics-auth", paramLabel = "FILE",
+        description = "Require HTTP basic authentication on the Prometheus endpoint: USER=PASSWORD lines (properties) "
+            + "of who may scrape (see docs/security.md).")
+    Path metricsAuthFile;
 
     @Option(names = "--ewma-alpha", defaultValue = "0.1", description = "Weight of the newest step in rolling alignment (default: ${DEFAULT-VALUE}).")
     double ewmaAlpha;
@@ -96,6 +108,33 @@ final class AnalysisOptions {
     /** How long finished runs' series stay; validated by {@link #settings}. */
     java.time.Duration finishedRunRetention() {
         return java.time.Duration.ofSeconds(expireRunsAfter);
+    }
+
+    /** Who may scrape the metrics endpoint (--metrics-auth), or null: anyone who reaches it. Bad files: exit code 2. */
+    MetricsAuth metricsAuth(CommandLine cmd) {
+        if (metricsAuthFile == null) {
+            return null;
+        }
+        String where = "--metrics-auth " + metricsAuthFile + ": ";
+        if (!Files.isRegularFile(metricsAuthFile)) {
+            throw new CommandLine.ParameterException(cmd, where + "file not found");
+        }
+        Properties users = new Properties();
+        try (Reader r = Files.newBufferedReader(metricsAuthFile, StandardCharsets.UTF_8)) {
+            users.load(r);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, where + "cannot read it: " + e.getMessage());
+        }
+        if (users.isEmpty()) {
+            throw new CommandLine.ParameterException(cmd, where + "no USER=PASSWORD line: name at least one user who may scrape");
+        }
+        Map<String, String> map = new TreeMap<>();
+        users.stringPropertyNames().forEach(u -> map.put(u.trim(), users.getProperty(u).trim()));
+        try {
+            return MetricsAuth.of(map);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, where + e.getMessage());
+        }
     }
 
     /** The selected plug-ins, discovered on the classpath and in --plugin-dir. */

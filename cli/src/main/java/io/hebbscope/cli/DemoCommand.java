@@ -60,6 +60,7 @@ final class DemoCommand implements Callable<Integer> {
         CompletableFuture<Trainer> trainer = TrainingSession.prepare(config);
         var settings = analysis.settings(cmd);
         var plugins = analysis.plugins(cmd);
+        var metricsAuth = analysis.metricsAuth(cmd);
         requireFreeMetricsPort();
         Path work = Files.createTempDirectory("hebbscope-demo");
         try {
@@ -78,14 +79,16 @@ final class DemoCommand implements Callable<Integer> {
                 TopicSetup.ensureTopics(client, topics, analysis.partitions, (short) 1);
                 try (BackgroundAnalyzer analyzer = new BackgroundAnalyzer(new Analyzer.Options(client, topics,
                     "hebbscope-analyzer", work.resolve("streams"), settings, analysis.metricsHost, analysis.metricsPort,
-                    analysis.partitions, (short) 1).withFinishedRunRetention(analysis.finishedRunRetention()), plugins)) {
+                    analysis.partitions, (short) 1).withFinishedRunRetention(analysis.finishedRunRetention())
+                    .withMetricsAuth(metricsAuth), plugins)) {
                     if (!plugins.isEmpty()) {
                         out.println("plug-ins: " + plugins.stream().map(p -> p.id()).toList());
                     }
                     if (analysis.metricsPort >= 0) {
                         // A free port (0) is known once the endpoint listens.
                         int port = analysis.metricsPort > 0 ? analysis.metricsPort : analyzer.awaitStarted().metricsPort();
-                        out.printf("analyzer starting; Prometheus metrics at http://%s:%d/metrics%n", analysis.metricsHost, port);
+                        out.printf("analyzer starting; Prometheus metrics at http://%s:%d/metrics%s%n", analysis.metricsHost, port,
+                            metricsAuth != null ? " (basic auth)" : "");
                     }
                     // Live first: training starts once the analyzer is RUNNING (it started beside the trainer's
                     // preparation), so the analysis follows from the first step instead of catching up afterwards.

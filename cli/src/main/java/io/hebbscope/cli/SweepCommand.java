@@ -89,6 +89,7 @@ final class SweepCommand implements Callable<Integer> {
         TrainerConfig base = training.config(cmd);
         PublishPolicy policy = training.policy(cmd);
         var settings = analysis.settings(cmd);
+        var metricsAuth = analysis.metricsAuth(cmd);
         var plugins = analysis.plugins(cmd);
         SweepGrid grid;
         SweepRunner sweep;
@@ -115,7 +116,8 @@ final class SweepCommand implements Callable<Integer> {
             TopicSetup.ensureTopics(client, topics, analysis.partitions, (short) (broker != null ? 1 : -1));
             w.printf(Locale.ROOT, "sweep %s: %d runs (%d at once), %d epochs each%n", id, sweep.runs(), parallel, base.epochs());
             try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, "hebbscope-" + id, work.resolve("streams"),
-                settings, analysis.metricsHost, analysis.metricsPort, analysis.partitions, (short) (broker != null ? 1 : -1)), plugins)) {
+                settings, analysis.metricsHost, analysis.metricsPort, analysis.partitions, (short) (broker != null ? 1 : -1))
+                .withMetricsAuth(metricsAuth), plugins)) {
                 analyzer.awaitRunning(Duration.ofSeconds(60));
                 SweepRunner.Result result = sweep.run(client, topics, Duration.ofSeconds(analysisTimeout), new Display(w));
                 if (!result.complete()) {
