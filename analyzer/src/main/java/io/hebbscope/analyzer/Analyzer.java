@@ -96,9 +96,14 @@ public final class Analyzer implements AutoCloseable {
     private final RunCatalog runCatalog;
 
     private Analyzer(Options options, List<AnalyzerPlugin> plugins) {
-        TopicSetup.ensureTopics(options.clientProps(), options.topics(), options.partitions(), options.replication());
-        if (!options.outputTopics().prefix().equals(options.topics().prefix())) {
-            TopicSetup.ensureTopics(options.clientProps(), options.outputTopics(), options.partitions(), options.replication());
+        if (options.outputTopics().prefix().equals(options.topics().prefix())) {
+            TopicSetup.ensureTopics(options.clientProps(), options.topics(), options.partitions(), options.replication());
+        } else {
+            // only what this analyzer reads and writes: a replay needs no rights on the live analyzer's outputs
+            TopicSetup.ensureTopics(options.clientProps(), options.topics(), options.partitions(), options.replication(),
+                options.topics().inputNames());
+            TopicSetup.ensureTopics(options.clientProps(), options.outputTopics(), options.partitions(), options.replication(),
+                options.outputTopics().outputNames());
         }
         PrometheusRegistry registry = new PrometheusRegistry();
         metrics = new AnalyzerMetrics(registry, options.settings().maxNeuronSeriesWidth(), options.finishedRunRetention(),

@@ -89,7 +89,7 @@ final class HebbscopeAcls {
     static List<AclBinding> of(String user, Role role, Scope s) {
         Acls a = new Acls("User:" + user);
         Topics t = s.topics();
-        List<String> inputs = List.of(t.runs().name(), t.layerSteps().name(), t.trainMetrics().name());
+        List<String> inputs = t.inputNames();
         switch (role) {
             case TRAINER -> {
                 inputs.forEach(n -> a.topic(n, AclOperation.WRITE));
@@ -101,11 +101,10 @@ final class HebbscopeAcls {
             case ANALYZER -> {
                 Topics o = s.analyzerOutput();
                 inputs.forEach(n -> a.topic(n, AclOperation.READ));
-                outputs(o).forEach(n -> a.topic(n, AclOperation.WRITE));
-                t.allNames().forEach(n -> a.topic(n, AclOperation.CREATE));
-                if (!o.prefix().equals(t.prefix())) {
-                    o.allNames().forEach(n -> a.topic(n, AclOperation.CREATE));
-                }
+                o.outputNames().forEach(n -> a.topic(n, AclOperation.WRITE));
+                // it creates the topics it reads and writes when they are missing
+                inputs.forEach(n -> a.topic(n, AclOperation.CREATE));
+                o.outputNames().forEach(n -> a.topic(n, AclOperation.CREATE));
                 a.topicPrefix(pluginPrefix(o), AclOperation.CREATE, AclOperation.WRITE);
                 streams(a, s.analyzerApplicationId(), PatternType.LITERAL);
             }
@@ -132,10 +131,6 @@ final class HebbscopeAcls {
         a.topicPrefix(internal, AclOperation.CREATE, AclOperation.READ, AclOperation.WRITE, AclOperation.DELETE,
             AclOperation.DESCRIBE_CONFIGS);
         a.add(ResourceType.TRANSACTIONAL_ID, internal, PatternType.PREFIXED, AclOperation.WRITE);
-    }
-
-    static List<String> outputs(Topics o) {
-        return List.of(o.neuronAlignment().name(), o.layerAlignment().name(), o.phases().name(), o.deadLetters().name());
     }
 
     static String pluginPrefix(Topics o) {

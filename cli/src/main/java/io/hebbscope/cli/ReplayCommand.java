@@ -81,8 +81,14 @@ final class ReplayCommand implements Callable<Integer> {
                 return 1;
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            cmd.getOut().printf(Locale.ROOT, "replayed %d records, %.1f MB in %.1f s: %.0f records/s, %.1f MB/s%n",
-                progress.records(), progress.bytes() / 1e6, seconds, progress.records() / seconds, progress.bytes() / 1e6 / seconds);
+            if (progress.bytes() >= 0) {
+                cmd.getOut().printf(Locale.ROOT, "replayed %d records, %.1f MB in %.1f s: %.0f records/s, %.1f MB/s%n",
+                    progress.records(), progress.bytes() / 1e6, seconds, progress.records() / seconds,
+                    progress.bytes() / 1e6 / seconds);
+            } else { // the log's size takes DESCRIBE on the cluster
+                cmd.getOut().printf(Locale.ROOT, "replayed %d records in %.1f s: %.0f records/s%n", progress.records(), seconds,
+                    progress.records() / seconds);
+            }
         } finally {
             DemoCommand.deleteRecursively(state);
         }

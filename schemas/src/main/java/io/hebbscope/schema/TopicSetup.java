@@ -1,5 +1,6 @@
 package io.hebbscope.schema;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,6 +29,15 @@ public final class TopicSetup {
      * @param replication replication factor, or -1 for the broker's default
      */
     public static void ensureTopics(Properties clientProps, Topics topics, int partitions, short replication) {
+        ensureTopics(clientProps, topics, partitions, replication, topics.allNames());
+    }
+
+    /**
+     * The same for some of the topics: {@code names} from {@link Topics#allNames()}. A client needs only the ACLs to
+     * describe or create those (a replay creates no topics of the live analyzer).
+     */
+    public static void ensureTopics(Properties clientProps, Topics topics, int partitions, short replication,
+                                    Collection<String> names) {
         if (partitions < 1) {
             throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
         }
@@ -40,7 +50,7 @@ public final class TopicSetup {
             topic(topics.layerAlignment().name(), partitions, replication, Map.of()),
             topic(topics.phases().name(), partitions, replication, Map.of()),
             topic(topics.deadLetters().name(), 1, replication, big));
-        createMissing(clientProps, wanted);
+        createMissing(clientProps, wanted.stream().filter(t -> names.contains(t.name())).toList());
     }
 
     /** Creates further topics (plug-in outputs) when missing, with the same partitioning as the per-layer topics. */
