@@ -85,11 +85,17 @@ final class KafkaAccessErrors {
     static String authorization(AuthorizationException e, Context c) {
         String user = c == null ? "this user" : "user " + c.user;
         if (e instanceof TopicAuthorizationException t && !t.unauthorizedTopics().isEmpty()) {
-            List<String> topics = t.unauthorizedTopics().stream().sorted().toList();
-            String topic = topics.get(0);
+            String topic = c == null ? t.unauthorizedTopics().iterator().next() : c.first(t.unauthorizedTopics());
             List<AclBinding> needed = c == null ? List.of() : c.needed(ResourceType.TOPIC, topic);
-            String others = topics.size() > 1 ? " (and " + String.join(", ", topics.subList(1, topics.size())) + ")" : "";
-            return user + " is not authorized to " + verb(needed) + " topic " + topic + others + grant(needed, c, "topic " + topic);
+            int more = t.unauthorizedTopics().size() - 1;
+            String others = more == 0 ? "" : " (and " + more + " more)";
+            // hebbscope's own message when a topic it needs is missing and it may not create it (TopicSetup)
+            String verb = t.getMessage() != null && t.getMessage().startsWith("Not authorized to create") ? "create" : verb(needed);
+            return user + " is not authorized to " + verb + " topic " + topic + others + grant(needed, c, "topic " + topic);
+        }
+        if (e instanceof TopicAuthorizationException && c != null && !c.roles.isEmpty()) {
+            return user + " is not authorized to use a topic it needs (" + e.getMessage() + "): grant the ACLs of hebbscope's "
+                + c.rolesText() + " role (docs/security.md lists them; hebbscope broker --security grants them)";
         }
         if (e instanceof GroupAuthorizationException g && g.groupId() != null) {
             List<AclBinding> needed = c == null ? List.of() : c.needed(ResourceType.GROUP, g.groupId());
@@ -102,8 +108,15 @@ final class KafkaAccessErrors {
                 + grant(needed, c, "those transactional ids");
         }
         if (e instanceof ClusterAuthorizationException) {
+            // an idempotent producer needs WRITE on some topic (or IDEMPOTENT_WRITE on the cluster), else this
+            List<AclBinding> writes = c == null ? List.of() : c.needed(ResourceType.TOPIC, null).stream()
+                .filter(b -> b.entry().operation() == AclOperation.WRITE).toList();
+            if (!writes.isEmpty()) {
+                return user + " may write no topic, so Kafka refuses its (idempotent) producer with \"" + e.getMessage()
+                    + "\"" + grant(writes, c, "the topics it writes");
+            }
             return user + " is not authorized for an operation on the cluster (" + e.getMessage() + "); hebbscope's roles"
-                + " need no cluster ACL, so this is likely a client setting (docs/security.md)";
+                + " need no cluster ACL (docs/security.md)";
         }
         return user + " is not authorized: " + e.getMessage() + " (docs/security.md)";
     }
@@ -248,6 +261,20 @@ final class KafkaAccessErrors {
             }
             return new Context(bootstrap, clientConfig, user, client.getProperty(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG),
                 roles, scope);
+        }
+
+        /** Of {@code topics}, the one this command needs first (runs before layer steps ...), else any. */
+        String first(Set<String> topics) {
+            List<AclBinding> all = needed(ResourceType.TOPIC, null);
+            for (AclBinding b : all) {
+                for (String t : topics) {
+                    if (b.pattern().patternType() == PatternType.PREFIXED ? t.startsWith(b.pattern().name())
+                        : t.equals(b.pattern().name())) {
+                        return t;
+                    }
+                }
+            }
+            return topics.stream().sorted().findFirst().orElseThrow();
         }
 
         /** The ACLs of this command's roles on the resource ({@code name} null: any of that type). */

@@ -16,6 +16,10 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ClusterAuthorizationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.clients.admin.TopicDescription;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /**
  * When a replay is done: its application has committed, on every input partition, the end offset the log had
@@ -43,7 +47,7 @@ final class ReplayProgress {
             List<String> inputs = List.of(in.runs().name(), in.trainMetrics().name(), in.layerSteps().name());
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
-            for (var d : admin.describeTopics(inputs).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+            for (var d : describe(admin, inputs)) {
                 d.partitions().forEach(p -> {
                     latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest());
                     earliest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.earliest());
@@ -54,6 +58,26 @@ final class ReplayProgress {
             long records = ends.entrySet().stream().mapToLong(e -> e.getValue() - begins.get(e.getKey())).sum();
             return new ReplayProgress(clientProps, applicationId, ends, records, logBytes(admin, ends));
         }
+    }
+
+    /** The topics' descriptions; a refusal names the topics refused (Kafka's answer does not). */
+    private static List<TopicDescription> describe(Admin admin, List<String> topics) throws Exception {
+        List<TopicDescription> out = new java.util.ArrayList<>();
+        Set<String> refused = new LinkedHashSet<>();
+        for (var e : admin.describeTopics(topics).topicNameValues().entrySet()) {
+            try {
+                out.add(e.getValue().get(30, TimeUnit.SECONDS));
+            } catch (ExecutionException x) {
+                if (!(x.getCause() instanceof TopicAuthorizationException)) {
+                    throw x;
+                }
+                refused.add(e.getKey());
+            }
+        }
+        if (!refused.isEmpty()) {
+            throw new TopicAuthorizationException("Not authorized to describe topics " + refused, refused);
+        }
+        return out;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.hebbscope.schema;
 
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,6 +13,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
@@ -74,8 +76,25 @@ public final class TopicSetup {
             try {
                 admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof TopicExistsException)) {
+                if (!(e.getCause() instanceof TopicExistsException || e.getCause() instanceof TopicAuthorizationException)) {
                     throw e;
+                }
+                // topic by topic: some exist, others may be refused (Kafka's answer then names no topic)
+                Set<String> refused = new LinkedHashSet<>();
+                for (NewTopic t : missing) {
+                    try {
+                        admin.createTopics(List.of(t)).all().get(30, TimeUnit.SECONDS);
+                    } catch (ExecutionException each) {
+                        if (each.getCause() instanceof TopicAuthorizationException) {
+                            refused.add(t.name());
+                        } else if (!(each.getCause() instanceof TopicExistsException)) {
+                            throw each;
+                        }
+                    }
+                }
+                if (!refused.isEmpty()) {
+                    throw new TopicAuthorizationException("Not authorized to create topics " + refused
+                        + " (they do not exist, or this user may not describe them)", refused);
                 }
             }
         } catch (InterruptedException e) {
