@@ -56,11 +56,11 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter out = cmd.getOut();
         var config = training.config(cmd);
         var policy = training.policy(cmd);
+        var metricsAuth = analysis.metricsAuth(cmd);
         // Start-up work that does not need Kafka (ND4J, the task's data) overlaps with the broker's start.
         CompletableFuture<Trainer> trainer = TrainingSession.prepare(config);
         var settings = analysis.settings(cmd);
         var plugins = analysis.plugins(cmd);
-        var metricsAuth = analysis.metricsAuth(cmd);
         requireFreeMetricsPort();
         Path work = Files.createTempDirectory("hebbscope-demo");
         try {
