@@ -24,6 +24,9 @@ final class BrokerCommand implements Callable<Integer> {
         description = "Where the log lives (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
+    @CommandLine.Mixin
+    BrokerStartOptions brokerStart;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -33,11 +36,14 @@ final class BrokerCommand implements Callable<Integer> {
         if (port < 1 || port > 65535) {
             throw new CommandLine.ParameterException(cmd, "--port must be 1..65535, got " + port);
         }
+        brokerStart.timeout(cmd);
         LogFile.announce(cmd.getOut());
+        cmd.getOut().print("starting Kafka ... ");
+        cmd.getOut().flush();
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
-        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().host(host).brokerPort(port).dataDir(dataDir)
-            .keepData(true).build().start()) {
+        try (EmbeddedKafkaBroker broker = brokerStart.start(cmd, EmbeddedKafkaBroker.builder().host(host).brokerPort(port)
+            .dataDir(dataDir).keepData(true), cmd.getOut())) {
             // On Ctrl-C the JVM exits once the hooks return: the hook waits for a clean shutdown of the log.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stop.countDown();
@@ -47,7 +53,7 @@ final class BrokerCommand implements Callable<Integer> {
                     Thread.currentThread().interrupt();
                 }
             }, "broker-shutdown"));
-            cmd.getOut().printf("Kafka broker running: --bootstrap-servers %s (data in %s); Ctrl-C to stop%n",
+            cmd.getOut().printf("%nKafka broker running: --bootstrap-servers %s (data in %s); Ctrl-C to stop%n",
                 broker.bootstrapServers(), dataDir.toAbsolutePath());
             stop.await();
         } finally {

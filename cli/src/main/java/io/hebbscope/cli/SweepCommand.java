@@ -2,7 +2,6 @@ package io.hebbscope.cli;
 
 import io.hebbscope.analyzer.Analyzer;
 import io.hebbscope.broker.EmbeddedKafkaBroker;
-import io.hebbscope.broker.KafkaReachability;
 import io.hebbscope.lab.sweep.RunOutcome;
 import io.hebbscope.lab.sweep.SweepGrid;
 import io.hebbscope.lab.sweep.SweepReport;
@@ -79,6 +78,9 @@ final class SweepCommand implements Callable<Integer> {
         description = "How long to wait for the analyzer after training (default: ${DEFAULT-VALUE}).")
     int analysisTimeout;
 
+    @CommandLine.Mixin
+    BrokerStartOptions brokerStart;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -90,6 +92,10 @@ final class SweepCommand implements Callable<Integer> {
         PublishPolicy policy = training.policy(cmd);
         var settings = analysis.settings(cmd);
         var plugins = analysis.plugins(cmd);
+        brokerStart.timeout(cmd);
+        if (bootstrapServers != null) {
+            KafkaOptions.requireValidBootstrap(cmd, "--bootstrap-servers", bootstrapServers);
+        }
         SweepGrid grid;
         SweepRunner sweep;
         String id = sweepId != null ? sweepId : "sweep-" + System.currentTimeMillis() / 1000;
@@ -105,11 +111,14 @@ final class SweepCommand implements Callable<Integer> {
         try {
             Properties client = new Properties();
             if (bootstrapServers == null) {
-                broker = EmbeddedKafkaBroker.builder().build().start();
+                w.print("starting Kafka ... ");
+                w.flush();
+                broker = brokerStart.start(cmd, EmbeddedKafkaBroker.builder(), w);
+                w.println(broker.bootstrapServers());
                 client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
             } else {
                 client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-                KafkaReachability.check(client, Duration.ofSeconds(15));
+                KafkaOptions.check(client, Duration.ofSeconds(15));
             }
             Topics topics = Topics.withDefaultPrefix();
             TopicSetup.ensureTopics(client, topics, analysis.partitions, (short) (broker != null ? 1 : -1));
