@@ -105,6 +105,9 @@ final class SweepCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
         }
+        // every run of the sweep is analyzed, however many finish within the retention time
+        settings = settings.withAdmission(settings.admission().withMaxActiveRuns(
+            Math.max(settings.admission().maxActiveRuns(), sweep.runs())));
         Files.createDirectories(out);
         Path work = Files.createTempDirectory("hebbscope-sweep");
         EmbeddedKafkaBroker broker = null;
