@@ -107,7 +107,7 @@ public final class Analyzer implements AutoCloseable {
         }
         PrometheusRegistry registry = new PrometheusRegistry();
         metrics = new AnalyzerMetrics(registry, options.settings().maxNeuronSeriesWidth(), options.finishedRunRetention(),
-            System::currentTimeMillis);
+            System::currentTimeMillis, options.settings().admission().maxActiveRuns());
         metrics.inputTopics(options.topics().layerSteps().name(), options.topics().trainMetrics().name(),
             options.topics().runs().name());
         StreamsBuilder builder = new StreamsBuilder();

@@ -109,7 +109,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** 8 MiB: broker {@code message.max.bytes} and {@code replica.fetch.max.bytes}. */
     public static final int MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
     /** Default for {@link Builder#startTimeout(Duration)}. */
-    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofMinutes(10);
 
     private static final int BIND_ATTEMPTS = 3;
 
@@ -611,7 +611,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             return this;
         }
 
-        /** How long {@link EmbeddedKafkaBroker#start()} may take before it fails. Default 60 s. */
+        /** How long {@link EmbeddedKafkaBroker#start()} may take before it fails. Default 10 min: a busy machine took over a minute. */
         public Builder startTimeout(Duration timeout) {
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("startTimeout must be positive");

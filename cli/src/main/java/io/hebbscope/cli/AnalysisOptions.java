@@ -102,6 +102,26 @@ final class AnalysisOptions {
         description = "Remove a finished run's metric series this long after their last update (default: ${DEFAULT-VALUE}).")
     long expireRunsAfter;
 
+    @Option(names = "--unknown-run-grace", defaultValue = "2m", paramLabel = "DURATION", converter = DurationOption.class,
+        description = "How long records of a run without a valid RunStarted wait for it before they go to the dead letters "
+            + "as unknown_run (500ms, 90s, 2m, 1h; default: ${DEFAULT-VALUE}).")
+    java.time.Duration unknownRunGrace;
+
+    @Option(names = "--max-active-runs", defaultValue = "100", paramLabel = "N",
+        description = "Runs tracked at once (admitted, neither finished nor idle); a RunStarted beyond it goes to the dead "
+            + "letters as too_many_runs. Also the most runs with metric series (default: ${DEFAULT-VALUE}).")
+    int maxActiveRuns;
+
+    @Option(names = "--max-waiting-records", defaultValue = "10000", paramLabel = "N",
+        description = "Records of unknown runs kept per task while they wait; beyond it the oldest goes to the dead letters "
+            + "(default: ${DEFAULT-VALUE}).")
+    int maxWaitingRecords;
+
+    @Option(names = "--run-idle-timeout", defaultValue = "1h", paramLabel = "DURATION", converter = DurationOption.class,
+        description = "An unfinished run without RunStarted or StepMetrics for this long (record time) stops counting as "
+            + "active (default: ${DEFAULT-VALUE}).")
+    java.time.Duration runIdleTimeout;
+
     @Option(names = "--partitions", defaultValue = "4", description = "Partitions of created topics (default: ${DEFAULT-VALUE}).")
     int partitions;
 
@@ -154,6 +174,22 @@ final class AnalysisOptions {
         }
     }
 
+    private io.hebbscope.analyzer.AdmissionSettings admission() {
+        if (unknownRunGrace.isNegative()) {
+            throw new IllegalArgumentException("--unknown-run-grace must be >= 0, got " + unknownRunGrace);
+        }
+        if (maxActiveRuns < 1) {
+            throw new IllegalArgumentException("--max-active-runs must be >= 1, got " + maxActiveRuns);
+        }
+        if (maxWaitingRecords < 1) {
+            throw new IllegalArgumentException("--max-waiting-records must be >= 1, got " + maxWaitingRecords);
+        }
+        if (runIdleTimeout.isNegative() || runIdleTimeout.isZero()) {
+            throw new IllegalArgumentException("--run-idle-timeout must be > 0, got " + runIdleTimeout);
+        }
+        return new io.hebbscope.analyzer.AdmissionSettings(unknownRunGrace, maxActiveRuns, maxWaitingRecords, runIdleTimeout);
+    }
+
     AnalyzerSettings settings(CommandLine cmd) {
         if (expireRunsAfter < 0) {
             throw new CommandLine.ParameterException(cmd, "--expire-runs-after must be >= 0 seconds, got " + expireRunsAfter);
@@ -171,7 +207,7 @@ final class AnalysisOptions {
                 d.phaseZ(), oscStrong, oscMinFlips, oscMinShare, Math.min(d.oscExitShare(), oscMinShare), statMaxRatio,
                 statMaxNormChange, statSteps);
             return new AnalyzerSettings(ewmaAlpha, roleThreshold, AnalyzerSettings.DEFAULTS.maxWaitingSteps(), maxNeuronSeries,
-                detectors);
+                detectors, admission());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
         }

@@ -29,6 +29,9 @@ final class BrokerCommand implements Callable<Integer> {
             + "properties file (see docs/security.md).")
     Path security;
 
+    @CommandLine.Mixin
+    BrokerStartOptions brokerStart;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -38,6 +41,7 @@ final class BrokerCommand implements Callable<Integer> {
         if (port < 1 || port > 65535) {
             throw new CommandLine.ParameterException(cmd, "--port must be 1..65535, got " + port);
         }
+        brokerStart.timeout(cmd);
         SecurityFile securityFile = null;
         if (security != null) {
             try {
@@ -51,6 +55,8 @@ final class BrokerCommand implements Callable<Integer> {
             }
         }
         LogFile.announce(cmd.getOut());
+        cmd.getOut().print("starting Kafka ... ");
+        cmd.getOut().flush();
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
         EmbeddedKafkaBroker.Builder builder = EmbeddedKafkaBroker.builder().host(host).brokerPort(port).dataDir(dataDir)
@@ -58,7 +64,7 @@ final class BrokerCommand implements Callable<Integer> {
         if (securityFile != null) {
             builder.security(securityFile.brokerSecurity());
         }
-        try (EmbeddedKafkaBroker broker = builder.build().start()) {
+        try (EmbeddedKafkaBroker broker = brokerStart.start(cmd, builder, cmd.getOut())) {
             // On Ctrl-C the JVM exits once the hooks return: the hook waits for a clean shutdown of the log.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stop.countDown();
@@ -68,7 +74,7 @@ final class BrokerCommand implements Callable<Integer> {
                     Thread.currentThread().interrupt();
                 }
             }, "broker-shutdown"));
-            cmd.getOut().printf("Kafka broker running: --bootstrap-servers %s (data in %s); Ctrl-C to stop%n",
+            cmd.getOut().printf("%nKafka broker running: --bootstrap-servers %s (data in %s); Ctrl-C to stop%n",
                 broker.bootstrapServers(), dataDir.toAbsolutePath());
             if (securityFile != null) {
                 cmd.getOut().printf("secured: SASL_PLAINTEXT with %s logins and ACLs for %s; clients need --client-config"

@@ -40,6 +40,9 @@ final class DemoCommand implements Callable<Integer> {
         description = "Keep the broker's data (the event log) in this directory; default: a temporary one, deleted at exit.")
     Path dataDir;
 
+    @Mixin
+    BrokerStartOptions brokerStart;
+
     @Option(names = "--no-progress", description = "Print one line per epoch instead of a progress bar.")
     boolean noProgress;
 
@@ -57,6 +60,7 @@ final class DemoCommand implements Callable<Integer> {
         var config = training.config(cmd);
         var policy = training.policy(cmd);
         var metricsAuth = analysis.metricsAuth(cmd);
+        brokerStart.timeout(cmd);
         // Start-up work that does not need Kafka (ND4J, the task's data) overlaps with the broker's start.
         CompletableFuture<Trainer> trainer = TrainingSession.prepare(config);
         var settings = analysis.settings(cmd);
@@ -71,7 +75,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             out.print("starting Kafka ... ");
             out.flush();
-            try (EmbeddedKafkaBroker broker = brokerBuilder.build().start()) {
+            try (EmbeddedKafkaBroker broker = brokerStart.start(cmd, brokerBuilder, out)) {
                 out.println(broker.bootstrapServers() + (dataDir != null ? " (data in " + dataDir.toAbsolutePath() + ")" : ""));
                 Properties client = new Properties();
                 client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());

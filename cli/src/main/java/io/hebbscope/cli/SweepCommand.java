@@ -2,7 +2,6 @@ package io.hebbscope.cli;
 
 import io.hebbscope.analyzer.Analyzer;
 import io.hebbscope.broker.EmbeddedKafkaBroker;
-import io.hebbscope.broker.KafkaReachability;
 import io.hebbscope.lab.sweep.RunOutcome;
 import io.hebbscope.lab.sweep.SweepGrid;
 import io.hebbscope.lab.sweep.SweepReport;
@@ -79,6 +78,9 @@ final class SweepCommand implements Callable<Integer> {
         description = "How long to wait for the analyzer after training (default: ${DEFAULT-VALUE}).")
     int analysisTimeout;
 
+    @CommandLine.Mixin
+    BrokerStartOptions brokerStart;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -91,6 +93,10 @@ final class SweepCommand implements Callable<Integer> {
         var settings = analysis.settings(cmd);
         var metricsAuth = analysis.metricsAuth(cmd);
         var plugins = analysis.plugins(cmd);
+        brokerStart.timeout(cmd);
+        if (bootstrapServers != null) {
+            KafkaOptions.requireValidBootstrap(cmd, "--bootstrap-servers", bootstrapServers);
+        }
         SweepGrid grid;
         SweepRunner sweep;
         String id = sweepId != null ? sweepId : "sweep-" + System.currentTimeMillis() / 1000;
@@ -100,17 +106,23 @@ final class SweepCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
         }
+        // every run of the sweep is analyzed, however many finish within the retention time
+        settings = settings.withAdmission(settings.admission().withMaxActiveRuns(
+            Math.max(settings.admission().maxActiveRuns(), sweep.runs())));
         Files.createDirectories(out);
         Path work = Files.createTempDirectory("hebbscope-sweep");
         EmbeddedKafkaBroker broker = null;
         try {
             Properties client = new Properties();
             if (bootstrapServers == null) {
-                broker = EmbeddedKafkaBroker.builder().build().start();
+                w.print("starting Kafka ... ");
+                w.flush();
+                broker = brokerStart.start(cmd, EmbeddedKafkaBroker.builder(), w);
+                w.println(broker.bootstrapServers());
                 client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
             } else {
                 client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-                KafkaReachability.check(client, Duration.ofSeconds(15));
+                KafkaOptions.check(client, Duration.ofSeconds(15));
             }
             Topics topics = Topics.withDefaultPrefix();
             TopicSetup.ensureTopics(client, topics, analysis.partitions, (short) (broker != null ? 1 : -1));

@@ -59,10 +59,12 @@ public final class LayerStepValidator {
         check(Double.isFinite(s.getWeightNorm()), "non_finite", "weight norm is " + s.getWeightNorm());
         double[] sums = RowSums.of(gradient, signal, hebbian, update, rows, cols);
         double[] sketch = UpdateSketch.of(update, s.getRowOffset(), rows, cols);
-        return new BlockAlignment(s.getRunId(), s.getLayer(), s.getLayerIndex(), s.getStep(), s.getPreviousStep(),
-            s.getEpoch(), s.getBlockIndex(), s.getBlockCount(), s.getRowOffset(), s.getLayerRows(),
-            TensorCodec.encodeDoubles(sums, rows, RowSums.WIDTH), s.getTimestampMs(),
-            TensorCodec.encodeDoubles(sketch, 1, UpdateSketch.SIZE), s.getWeightNorm());
+        return BlockAlignment.newBuilder().setRunId(s.getRunId()).setLayer(s.getLayer()).setLayerIndex(s.getLayerIndex())
+            .setStep(s.getStep()).setPreviousStep(s.getPreviousStep()).setEpoch(s.getEpoch())
+            .setBlockIndex(s.getBlockIndex()).setBlockCount(s.getBlockCount()).setRowOffset(s.getRowOffset())
+            .setLayerRows(s.getLayerRows()).setSums(TensorCodec.encodeDoubles(sums, rows, RowSums.WIDTH))
+            .setTimestampMs(s.getTimestampMs()).setUpdateSketch(TensorCodec.encodeDoubles(sketch, 1, UpdateSketch.SIZE))
+            .setWeightNorm(s.getWeightNorm()).setLayerCols(s.getLayerCols()).build();
     }
 
     private static float[] values(String name, Tensor t, int rows, int cols) {

@@ -29,7 +29,7 @@ class MetricsCardinalityTest {
         int steps = 3;
         try (AnalyzerMetrics metrics = new AnalyzerMetrics(registry, 128);
              MetricsFixtures fx = new MetricsFixtures(metrics, 128, stateDir)) {
-            fx.runStarted("wide-run", wide, narrow);
+            fx.runStarted("wide-run", MetricsFixtures.shape(0, wide, 8, 4), MetricsFixtures.shape(1, narrow, 8, 1));
             fx.layerSteps("wide-run", "layer0", wide, 8, 4, steps, 1);
             fx.layerSteps("wide-run", "layer1", narrow, 8, 1, steps, 2);
             fx.stepMetrics("wide-run", steps - 1, 2);
