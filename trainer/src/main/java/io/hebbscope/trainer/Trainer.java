@@ -208,6 +208,30 @@ public final class Trainer {
         return false;
     }
 
+    /**
+     * The validation losses of the two trivial predictors a collapsed model falls back to: predicting the mean
+     * training target for every example ({@link io.hebbscope.trainer.tasks.Loss#constantPrediction}; for
+     * classification the class frequencies), and predicting an output of zeros.
+     */
+    public record Baselines(double mean, double zero) {
+        /** The better (lower) of the two. */
+        public double best() {
+            return Math.min(mean, zero);
+        }
+    }
+
+    /** The trivial baselines of this run's task (independent of the student). */
+    @SuppressWarnings("try")
+    public Baselines baselines() {
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            INDArray targets = task.validationTargets();
+            INDArray mean = task.loss().constantPrediction(task.trainTargets().mean(true, 0));
+            INDArray constant = Nd4j.zeros(targets.dataType(), targets.shape()).addiRowVector(mean);
+            return new Baselines(task.loss().value(constant, targets),
+                    task.loss().value(Nd4j.zeros(targets.dataType(), targets.shape()), targets));
+        }
+    }
+
     /** Loss of the current student on the whole validation set (scratch in the current workspace, if any). */
     public double validationLoss() {
         return validate().loss();

@@ -71,6 +71,23 @@ class TrainerTest {
     }
 
     @Test
+    void baselinesAreTheLossesOfPredictingTheMeanAndZero() {
+        Trainer t = new Trainer(small().task("linear").widths(8, 1).noiseSigma(0).build());
+        Trainer.Baselines b = t.baselines();
+        double[] train = t.task().trainTargets().toDoubleVector();
+        double[] valid = t.task().validationTargets().toDoubleVector();
+        double mean = java.util.Arrays.stream(train).average().orElseThrow();
+        double byMean = java.util.Arrays.stream(valid).map(v -> (v - mean) * (v - mean)).average().orElseThrow();
+        double byZero = java.util.Arrays.stream(valid).map(v -> v * v).average().orElseThrow();
+        assertThat(b.mean()).isCloseTo(byMean, org.assertj.core.api.Assertions.within(1e-4 * byMean));
+        assertThat(b.zero()).isCloseTo(byZero, org.assertj.core.api.Assertions.within(1e-4 * byZero));
+        assertThat(b.best()).isEqualTo(Math.min(b.mean(), b.zero()));
+        // A trained student does much better than either.
+        RunSummary s = t.run();
+        assertThat(s.finalValidationLoss()).isLessThan(0.5 * b.best());
+    }
+
+    @Test
     void sameSeedReproducesLossesAndWeightsExactly() {
         Recorder r1 = new Recorder(List.of(3L));
         Trainer t1 = new Trainer(small().build());
