@@ -61,6 +61,11 @@ public final class SweepRunner {
         return configs.size();
     }
 
+    /** The configuration of every run, in grid order. */
+    public List<TrainerConfig> configs() {
+        return List.copyOf(configs.values());
+    }
+
     /** Trains every run, then waits up to {@code analysisTimeout} for the analyzer's last epoch of each. */
     public Result run(Properties client, Topics topics, Duration analysisTimeout, Listener listener) throws Exception {
         Map<String, RunOutcome> outcomes = train(client, topics, listener);
@@ -89,7 +94,9 @@ public final class SweepRunner {
                 futures.add(pool.submit(() -> {
                     RunOutcome outcome = new RunOutcome();
                     try (EventPublisher publisher = new EventPublisher(client, topics, policy)) {
-                        new Trainer(entry.getValue()).run(publisher, outcome);
+                        Trainer trainer = new Trainer(entry.getValue());
+                        trainer.run(publisher, outcome);
+                        outcome.finished(trainer.baselines(), trainer.converged());
                     }
                     outcomes.put(entry.getKey(), outcome);
                     synchronized (listener) {
