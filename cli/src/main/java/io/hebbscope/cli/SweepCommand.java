@@ -60,6 +60,11 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--parallel", defaultValue = "2", description = "Runs trained at once (default: ${DEFAULT-VALUE}).")
     int parallel;
 
+    @Option(names = "--average-epochs", defaultValue = "1", paramLabel = "K",
+        description = "The alignment at convergence is the mean over each run's last K epochs (default: ${DEFAULT-VALUE}, "
+            + "the last epoch).")
+    int averageEpochs;
+
     @Option(names = "--out", defaultValue = "sweep-results", paramLabel = "DIR",
         description = "Where results.csv, runs.md and summary.md go (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -95,7 +100,7 @@ final class SweepCommand implements Callable<Integer> {
         String id = sweepId != null ? sweepId : "sweep-" + System.currentTimeMillis() / 1000;
         try {
             grid = new SweepGrid(models, rules, gammas, sigmas, learningRates, seeds);
-            sweep = new SweepRunner(grid, id, base, policy, parallel);
+            sweep = new SweepRunner(grid, id, base, policy, parallel).averageEpochs(averageEpochs);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
         }

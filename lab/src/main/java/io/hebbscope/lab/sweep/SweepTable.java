@@ -28,6 +28,12 @@ public final class SweepTable {
      */
     public static SweepTable from(Map<String, SweepPoint> points, Map<String, RunOutcome> outcomes,
                                   Collection<LayerAlignment> alignments) {
+        return from(points, outcomes, alignments, 1);
+    }
+
+    /** The same, the mean over the analyzed steps of the run's last {@code epochs} epochs (those present). */
+    public static SweepTable from(Map<String, SweepPoint> points, Map<String, RunOutcome> outcomes,
+                                  Collection<LayerAlignment> alignments, int epochs) {
         Map<String, Map<String, List<LayerAlignment>>> byRunLayer = new TreeMap<>();
         for (LayerAlignment a : alignments) {
             if (points.containsKey(a.getRunId())) {
@@ -41,7 +47,7 @@ public final class SweepTable {
             SweepPoint p = run.getValue();
             for (var layer : byRunLayer.getOrDefault(run.getKey(), Map.of()).entrySet()) {
                 int lastEpoch = layer.getValue().stream().mapToInt(LayerAlignment::getEpoch).max().orElse(0);
-                List<LayerAlignment> last = layer.getValue().stream().filter(a -> a.getEpoch() == lastEpoch).toList();
+                List<LayerAlignment> last = layer.getValue().stream().filter(a -> a.getEpoch() > lastEpoch - epochs).toList();
                 int layerIndex = last.get(0).getLayerIndex();
                 boolean ended = outcome != null && outcome.summary() != null;
                 rows.add(new SweepRow(run.getKey(), p.model(), p.rule(), p.weightDecay(), p.noise(), p.learningRate(), p.seed(),

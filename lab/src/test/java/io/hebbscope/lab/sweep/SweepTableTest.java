@@ -51,6 +51,9 @@ class SweepTableTest {
         assertThat(unfinished.rows()).hasSize(4).allMatch(SweepRow::collapsed);
         assertThat(unfinished.rows().get(0).alignmentSignal()).isCloseTo(0.1, within(1e-12));
         assertThat(unfinished.rows().get(3).alignmentUpdate()).isCloseTo(0.45, within(1e-12));
+        // Over the last two epochs: epoch 0's -1 joins the mean, (-1 + 0.0 + 0.2) / 3 for the first run.
+        assertThat(SweepTable.from(points, Map.of(), alignments, 2).rows().get(0).alignmentSignal())
+            .isCloseTo(-0.8 / 3, within(1e-12));
 
         List<SweepRow> finished = unfinished.rows().stream().map(r -> new SweepRow(r.runId(), r.model(), r.rule(), r.weightDecay(),
             r.noise(), r.learningRate(), r.seed(), r.layer(), r.alignmentGradient(), r.alignmentSignal(), r.alignmentUpdate(), 0.01,
