@@ -59,6 +59,11 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--parallel", defaultValue = "2", description = "Runs trained at once (default: ${DEFAULT-VALUE}).")
     int parallel;
 
+    @Option(names = "--average-epochs", defaultValue = "1", paramLabel = "K",
+        description = "The alignment at convergence is the mean over each run's last K epochs (default: ${DEFAULT-VALUE}, "
+            + "the last epoch).")
+    int averageEpochs;
+
     @Option(names = "--out", defaultValue = "sweep-results", paramLabel = "DIR",
         description = "Where results.csv, runs.md and summary.md go (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -102,7 +107,7 @@ final class SweepCommand implements Callable<Integer> {
         String id = sweepId != null ? sweepId : "sweep-" + System.currentTimeMillis() / 1000;
         try {
             grid = new SweepGrid(models, rules, gammas, sigmas, learningRates, seeds);
-            sweep = new SweepRunner(grid, id, base, policy, parallel);
+            sweep = new SweepRunner(grid, id, base, policy, parallel).averageEpochs(averageEpochs);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
         }
@@ -126,7 +131,8 @@ final class SweepCommand implements Callable<Integer> {
             }
             Topics topics = Topics.withDefaultPrefix();
             TopicSetup.ensureTopics(client, topics, analysis.partitions, (short) (broker != null ? 1 : -1));
-            w.printf(Locale.ROOT, "sweep %s: %d runs (%d at once), %d epochs each%n", id, sweep.runs(), parallel, base.epochs());
+            w.printf(Locale.ROOT, "sweep %s: %d runs (%d at once), %s%d epochs each%n", id, sweep.runs(), parallel,
+                base.untilConverged() ? "until converged, at most " : "", base.epochs());
             try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, "hebbscope-" + id, work.resolve("streams"),
                 settings, analysis.metricsHost, analysis.metricsPort, analysis.partitions, (short) (broker != null ? 1 : -1))
                 .withMetricsAuth(metricsAuth), plugins)) {
@@ -136,7 +142,7 @@ final class SweepCommand implements Callable<Integer> {
                     w.println("the analyzer has not finished every run within " + analysisTimeout + " s; the table has what it analyzed");
                 }
                 SweepTable table = result.table();
-                SweepReport.write(table, out, layer, base, grid, w);
+                SweepReport.write(table, out, layer, sweep.configs(), grid, w);
                 if (analyzer.failure() != null) {
                     throw new IllegalStateException("the analyzer failed", analyzer.failure());
                 }
@@ -154,9 +160,11 @@ final class SweepCommand implements Callable<Integer> {
     private record Display(PrintWriter w) implements SweepRunner.Listener {
         @Override
         public void runFinished(int done, int total, String runId, RunOutcome outcome) {
-            w.printf(Locale.ROOT, "[%d/%d] %s %s, validation loss %s%n", done, total, runId, outcome.summary().status(),
+            w.printf(Locale.ROOT, "[%d/%d] %s %s%s after %s epochs, validation loss %s%s%n", done, total, runId,
+                outcome.summary().status(), outcome.converged() ? " (converged)" : "", outcome.epochs(),
                 outcome.summary().finalValidationLoss() == null ? "n/a"
-                    : String.format(Locale.ROOT, "%.5f", outcome.summary().finalValidationLoss()));
+                    : String.format(Locale.ROOT, "%.5f", outcome.summary().finalValidationLoss()),
+                outcome.collapsed() ? ", collapsed" : "");
         }
 
         @Override
