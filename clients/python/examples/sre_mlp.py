@@ -48,13 +48,17 @@ def init_uniform(model, scale, generator):
                 m.bias.uniform_(-bound, bound, generator=generator)
 
 
-def optimizer(rule, params, lr, weight_decay):
+def optimizer(rule, model, lr, weight_decay):
+    """The Java trainer's rules: weight decay on the weights W only, never on the biases."""
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    groups = [{"params": [m.weight for m in linears], "weight_decay": weight_decay},
+              {"params": [m.bias for m in linears], "weight_decay": 0.0}]
     if rule == "sgd":
-        return torch.optim.SGD(params, lr=lr, weight_decay=weight_decay)
+        return torch.optim.SGD(groups, lr=lr)
     if rule == "adam":
-        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+        return torch.optim.Adam(groups, lr=lr)  # L2 coupled: inside the moments
     if rule == "adamw":
-        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+        return torch.optim.AdamW(groups, lr=lr)  # decoupled decay
     raise SystemExit("--rule must be sgd, adam or adamw, not " + rule)
 
 
@@ -96,7 +100,7 @@ def main(argv=None):
     train_x, train_y, valid_x, valid_y = (t.to(device) for t in (train_x, train_y, valid_x, valid_y))
     student.to(device)
 
-    opt = optimizer(args.rule, student.parameters(), args.learning_rate, args.weight_decay)
+    opt = optimizer(args.rule, student, args.learning_rate, args.weight_decay)
     loss_fn = nn.MSELoss()  # mean over all elements, as the Java trainer's MseLoss
     per_epoch = (args.train_size + args.batch_size - 1) // args.batch_size
     config = {"widths": args.widths, "activation": "tanh", "initScale": args.init_scale, "teacherInitScale": 1.0,

@@ -166,9 +166,10 @@ class SignalRule:
         lr = float(group["lr"])
         return update / lr if lr != 0 else torch.zeros_like(update)
 
-    def config(self) -> Dict[str, str]:
-        """The Java trainer's config keys this optimizer determines (first parameter group)."""
-        g = self.optimizer.param_groups[0]
+    def config(self, weight: Optional[torch.Tensor] = None) -> Dict[str, str]:
+        """The Java trainer's config keys this optimizer determines, from the parameter group of ``weight`` (the
+        first monitored weight; the first group when None)."""
+        g = self.optimizer.param_groups[0] if weight is None else self.group(weight)
         c = {"rule": self.kind, "learningRate": repr(float(g["lr"])),
              "weightDecay": repr(float(g.get("weight_decay", 0.0))),
              "optimizer": type(self.optimizer).__module__ + "." + type(self.optimizer).__name__}

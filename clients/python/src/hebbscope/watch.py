@@ -85,7 +85,7 @@ class Watch:
     def _config(self, user: Optional[Mapping[str, object]], task: str) -> Dict[str, str]:
         c: Dict[str, str] = {"runId": self.run_id, "task": task, "producer": "pytorch",
                              "torchVersion": torch.__version__, "layers": ",".join(p.name for p in self.probes)}
-        c.update(self.rule.config())
+        c.update(self.rule.config(self.probes[0].module.weight))
         if user:
             c.update({str(k): str(v) for k, v in user.items()})
         return c
@@ -129,7 +129,7 @@ class Watch:
                 terms.append(layer_terms(p, self.rule, snapshot))
         with torch.no_grad():
             norms = [float(p.module.weight.detach().to(torch.float64).norm()) for p in self.probes]
-        lr = float(self.optimizer.param_groups[0]["lr"])
+        lr = float(self.rule.group(self.probes[0].module.weight)["lr"])
         for record in self.encoder.step(step, epoch, float(loss), lr, norms, terms, validation_loss,
                                         validation_accuracy):
             self._emit(record)

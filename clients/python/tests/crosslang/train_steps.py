@@ -46,12 +46,15 @@ def main(path):
     lr, wd = spec["learningRate"], spec["weightDecay"]
     betas = (spec["beta1"], spec["beta2"])
     rule = spec["rule"]
+    # The Java rules decay the weights only, never the biases: two parameter groups do the same in PyTorch.
+    groups = [{"params": [m.weight for m in model.modules() if isinstance(m, nn.Linear)], "weight_decay": wd},
+              {"params": [m.bias for m in model.modules() if isinstance(m, nn.Linear)], "weight_decay": 0.0}]
     if rule == "sgd":
-        opt = torch.optim.SGD(model.parameters(), lr=lr, weight_decay=wd)
+        opt = torch.optim.SGD(groups, lr=lr)
     elif rule == "adam":
-        opt = torch.optim.Adam(model.parameters(), lr=lr, betas=betas, eps=spec["epsilon"], weight_decay=wd)
+        opt = torch.optim.Adam(groups, lr=lr, betas=betas, eps=spec["epsilon"])
     else:
-        opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=betas, eps=spec["epsilon"], weight_decay=wd)
+        opt = torch.optim.AdamW(groups, lr=lr, betas=betas, eps=spec["epsilon"])
     watch = hebbscope.watch(model, bootstrap_servers=spec["bootstrapServers"], run_id=spec["runId"], optimizer=opt,
                             topic_prefix=spec["topicPrefix"], max_block_bytes=spec["maxBlockBytes"], task="sre",
                             model_name="mlp", partitions=2, replication=1, timeout=60)
