@@ -107,6 +107,7 @@ class PythonRunEndToEndTest {
         Topics topics = new Topics("py");
         Properties a = client(live);
         TopicSetup.ensureTopics(a, topics, 3, (short) 1);
+        Partitions.awaitServing(a, topics.allNames());
         Map<String, Results> liveResults = new HashMap<>();
         try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(a, topics, "py-live", dir.resolve("live"),
             AnalyzerSettings.DEFAULTS, "127.0.0.1", -1, 3, (short) 1))) {
@@ -140,6 +141,7 @@ class PythonRunEndToEndTest {
         new RunExporter(a, topics).export(Set.copyOf(RUNS), export, n -> { });
         Properties b = client(fresh);
         TopicSetup.ensureTopics(b, topics, 2, (short) 1);
+        Partitions.awaitServing(b, topics.allNames());
         new RunImporter(b, topics).importAll(export, n -> { });
         for (String topic : List.of(topics.runs().name(), topics.layerSteps().name(), topics.trainMetrics().name())) {
             assertThat(rawRecords(b, topic)).as(topic).isEqualTo(rawRecords(a, topic));
