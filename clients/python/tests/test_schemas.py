@@ -128,3 +128,15 @@ def test_bfloat16_rounds_to_nearest_even_like_java():
     assert np.isnan(contract.from_bfloat16_bits(contract.to_bfloat16_bits(np.array([np.nan], np.float32))))[0]
     t = contract.tensor(np.array([[1.0, 3.0]], dtype=np.float32), "BFLOAT16")
     assert t["bytes"] == struct.pack("<2H", 0x3F80, 0x4040)
+
+
+def test_unvalidated_encoding_writes_the_same_bytes(ss):
+    g = np.ones((2, 2), np.float32)
+    datum = {"runId": "r", "layer": "l", "layerIndex": 0, "step": 0, "previousStep": -1, "epoch": 0,
+             "blockIndex": 0, "blockCount": 1, "rowOffset": 0, "layerRows": 2, "layerCols": 2,
+             "gradient": contract.tensor(g), "signal": None, "hebbian": contract.tensor(g),
+             "update": contract.tensor(g), "weights": None, "timestampMs": 1, "weightNorm": -1.0,
+             "outputSquareMean": None}
+    assert ss.encode("LayerStep", datum, validate=False) == ss.encode("LayerStep", datum)
+    with pytest.raises(Exception):
+        ss.encode("LayerStep", dict(datum, step="not a long"))

@@ -74,7 +74,7 @@ class EventEncoder:
             "validationAccuracy": None if validation_accuracy is None else float(validation_accuracy),
             "weightNorms": [float(n) for n in weight_norms],
         }
-        yield self.topics.train_metrics, self.run_id, self.schemas.encode("StepMetrics", metrics)
+        yield self.topics.train_metrics, self.run_id, self.schemas.encode("StepMetrics", metrics, validate=False)
         for terms in layers:
             weight_norm = float(weight_norms[terms.index]) if terms.index < len(weight_norms) else -1.0
             yield from self._layer(step, epoch, terms, weight_norm, ts)
@@ -100,7 +100,7 @@ class EventEncoder:
                 "outputSquareMean": block(t.output_square_mean, start, n),
             }
             yield (self.topics.layer_steps, contract.key_layer_block(self.run_id, t.name, b),
-                   self.schemas.encode("LayerStep", datum))
+                   self.schemas.encode("LayerStep", datum, validate=False))
         self._previous[t.name] = int(step)
 
     def run_finished(self, steps: int, status: str, final_train_loss: float,

@@ -9,7 +9,7 @@ import logging
 import time
 from typing import Dict, Mapping, Optional
 
-from confluent_kafka import KafkaError, KafkaException, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from . import contract
@@ -105,19 +105,36 @@ class KafkaSink:
         self._await_leaders(admin, list(specs))
 
     def _await_leaders(self, admin: AdminClient, names) -> None:
-        """Producing to partitions that are still being created makes the broker reject an idempotent producer's
-        first batches (stack notes): wait until each partition has a leader."""
+        """Producing to partitions that are still being created makes the broker turn an idempotent producer's first
+        batches away, out of order (stack notes): wait until each partition has a leader that answers for it (its
+        offsets), as the Java bench does before its first produce."""
         deadline = time.monotonic() + self.timeout
         while True:
             metadata = admin.list_topics(timeout=self.timeout)
             ready = all(n in metadata.topics and metadata.topics[n].error is None and metadata.topics[n].partitions
                         and all(p.leader >= 0 for p in metadata.topics[n].partitions.values()) for n in names)
-            if ready:
+            if ready and self._serving(metadata, names, deadline):
                 return
             if time.monotonic() > deadline:
-                raise PublishError("topics %s at bootstrap.servers=%s have no leader after %g s"
+                raise PublishError("topics %s at bootstrap.servers=%s have no serving leader after %g s"
                                    % (names, self.bootstrap_servers, self.timeout))
             time.sleep(0.1)
+
+    def _serving(self, metadata, names, deadline: float) -> bool:
+        consumer = Consumer({"bootstrap.servers": self.bootstrap_servers, "group.id": "hebbscope-python-probe",
+                             "enable.auto.commit": False, "logger": log})
+        try:
+            for n in names:
+                for p in metadata.topics[n].partitions:
+                    left = max(0.1, deadline - time.monotonic())
+                    try:
+                        if consumer.get_watermark_offsets(TopicPartition(n, p), timeout=left) is None:
+                            return False  # no answer in time
+                    except KafkaException:
+                        return False
+            return True
+        finally:
+            consumer.close()
 
     def _delivered(self, err, msg) -> None:
         if err is not None:
