@@ -160,11 +160,11 @@ def test_micro_batches_of_one_step_count_all_their_rows_and_no_grad_passes_none(
     np.testing.assert_allclose(got.layer("linear", 0, "hebbian"), (h.T @ a / 8).numpy(), rtol=1e-5, atol=1e-6)
 
 
-def run_steps(opt_factory, steps=3, seed=3):
+def run_steps(opt_factory, steps=3, seed=3, policy=PublishPolicy()):
     model = mlp(seed)
     opt = opt_factory(model.parameters())
     got = Collected()
-    w = Watch(model, opt, got, run_id="r")
+    w = Watch(model, opt, got, run_id="r", policy=policy)
     history = []
     gen = torch.Generator().manual_seed(seed)
     for s in range(steps):
@@ -204,19 +204,41 @@ def test_adam_signal_is_the_java_adam_direction(decoupled):
     cls = torch.optim.AdamW if decoupled else torch.optim.Adam
     got, history = run_steps(lambda p: cls(p, lr=lr, betas=(b1, b2), eps=eps, weight_decay=wd), steps=4)
     for i, name in enumerate(("0", "2")):
-        m = v = 0
+        m = v = mg = 0
         for s, (before, grads, after) in enumerate(history):
             t = s + 1
             d = grads[i] if decoupled else grads[i] + wd * before[i]  # Adam.java: coupled L2 inside the moments
             m = b1 * m + (1 - b1) * d
             v = b2 * v + (1 - b2) * d * d
+            mg = b1 * mg + (1 - b1) * grads[i]  # the loss gradient's moment: the signal excludes the decay
             direction = (m / (1 - b1 ** t)) / (torch.sqrt(v / (1 - b2 ** t)) + eps)
-            np.testing.assert_allclose(got.layer(name, s, "signal"), (-direction).numpy(), rtol=1e-4, atol=1e-6)
+            signal = -(mg / (1 - b1 ** t)) / (torch.sqrt(v / (1 - b2 ** t)) + eps)
+            np.testing.assert_allclose(got.layer(name, s, "signal"), signal.numpy(), rtol=1e-4, atol=1e-6)
+            if not decoupled:
+                assert not np.allclose(signal.numpy(), (-direction).numpy(), rtol=1e-3, atol=1e-6)
             expected_update = -lr * (direction + wd * before[i]) if decoupled else -lr * direction
             np.testing.assert_allclose(got.layer(name, s, "update"), expected_update.numpy(), rtol=1e-4, atol=1e-7)
     started = got.events("RunStarted")[0]
     assert started["rule"] == ("adamw" if decoupled else "adam")
     assert started["config"]["adamBeta2"] == "0.999"
+
+
+def test_coupled_adam_signal_follows_the_loss_moment_on_unpublished_steps_too():
+    lr, wd, b1, b2, eps = 0.01, 0.05, 0.9, 0.999, 1e-8
+    got, history = run_steps(lambda p: torch.optim.Adam(p, lr=lr, betas=(b1, b2), eps=eps, weight_decay=wd),
+                             steps=5, policy=PublishPolicy(every=2, snapshot_every=2))
+    mg = v = 0
+    for s, (before, grads, after) in enumerate(history):
+        t = s + 1
+        d = grads[1] + wd * before[1]
+        v = b2 * v + (1 - b2) * d * d
+        mg = b1 * mg + (1 - b1) * grads[1]
+        if s % 2 == 0:
+            signal = -(mg / (1 - b1 ** t)) / (torch.sqrt(v / (1 - b2 ** t)) + eps)
+            np.testing.assert_allclose(got.layer("2", s, "signal"), signal.numpy(), rtol=1e-4, atol=1e-6)
+        else:
+            with pytest.raises(Exception):
+                got.layer("2", s, "signal")
 
 
 @pytest.mark.parametrize("nesterov", [False, True])

@@ -8,20 +8,25 @@ For every monitored ``nn.Linear`` (weight ``W``, out x in), on the step's batch 
 * gradient ``∇W``: ``W.grad`` as the loss's backward pass left it (the optimizer's weight decay is not in it);
 * Hebbian term ``H = (1/N) hᵀ a``;
 * update ``U = W(t+1) − W(t)``: the weights after ``optimizer.step()`` minus those the step's forward pass used;
-* learning signal ``g``, per ``trainer/.../rules``: ``None`` for plain SGD (it is exactly ``−∇W``), Adam's and
-  AdamW's step direction ``−(m̂ / (√v̂ + ε))`` read from the optimizer's state, SGD with momentum its step
-  direction; for any other optimizer ``U / lr``;
+* learning signal ``g``, per ``trainer/.../rules``: ``None`` for plain SGD (it is exactly ``−∇W``); for Adam and
+  AdamW ``−(m̂_L / (√v̂ + ε))`` where ``m̂_L`` is the bias-corrected first moment of the loss gradient alone (the
+  signal excludes the regularizer: for AdamW and decay-free Adam it is the optimizer's ``exp_avg``, for coupled
+  Adam with decay a moment kept beside it) and ``v̂`` the optimizer's own; SGD with momentum its step direction;
+  for any other optimizer ``U / lr``;
 * ``outputSquareMean``: per neuron the batch mean of ``h_i²``.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Dict, List, Optional
 
 import numpy as np
 import torch
 from torch import nn
+
+log = logging.getLogger("hebbscope")
 
 
 @dataclass
@@ -115,6 +120,8 @@ class SignalRule:
         self.optimizer = optimizer
         self.kind = _kind(optimizer)
         self._groups: Dict[int, dict] = {}
+        # Adam.java's first moment of the loss gradient alone (coupled Adam with decay only; see observe)
+        self._loss_moments: Dict[int, torch.Tensor] = {}
         for group in optimizer.param_groups:
             if group.get("maximize", False):
                 raise ValueError("hebbscope cannot monitor an optimizer with maximize=True: the learning signal "
@@ -134,6 +141,35 @@ class SignalRule:
                              "trains the model (optimizer=...)")
         return g
 
+    def _tracks_loss_moment(self, group: dict) -> bool:
+        # Coupled Adam folds the decay into its moments; AdamW and decay-free Adam have exp_avg = the loss moment.
+        return self.kind == "adam" and float(group.get("weight_decay", 0.0)) != 0.0
+
+    def observe(self, param: torch.Tensor, gradient: torch.Tensor) -> None:
+        """Follows one step of ``param`` (after ``optimizer.step()``, every step, published or not): for coupled
+        Adam with decay, the first moment of the loss gradient alone, ``mg = beta1 mg + (1 - beta1) dL/dW``, so
+        that the learning signal excludes the regularizer (Adam.java)."""
+        group = self.group(param)
+        if not self._tracks_loss_moment(group):
+            return
+        beta1 = group["betas"][0]
+        g = gradient.detach().to(torch.float32)
+        moment = self._loss_moments.get(id(param))
+        if moment is None:
+            state = self.optimizer.state.get(param, {})
+            if float(state.get("step", 1)) > 1:
+                # Watched after training began: the earlier loss gradients are unknown; start from Adam's own
+                # moment (decay included), whose weight fades as beta1^t.
+                log.warning("the optimizer had already taken steps when watched: Adam's learning signal includes "
+                            "the decay's share of its first moment for the next few steps")
+                moment = state["exp_avg"].detach().to(torch.float32).clone()
+                moment.mul_(beta1).add_(g, alpha=1.0 - beta1)
+            else:
+                moment = g * (1.0 - beta1)
+            self._loss_moments[id(param)] = moment
+        else:
+            moment.mul_(beta1).add_(g, alpha=1.0 - beta1)
+
     def signal_is_negative_gradient(self) -> bool:
         return self.kind == "sgd"
 
@@ -148,12 +184,17 @@ class SignalRule:
             beta1, beta2 = group["betas"]
             eps = group["eps"]
             t = float(state["step"])
-            m = state["exp_avg"].detach().to(torch.float32)
+            if self._tracks_loss_moment(group):
+                m = self._loss_moments.get(id(param))
+                if m is None:
+                    raise ValueError("watch.step() must follow every optimizer.step(): no loss moment for a weight")
+            else:
+                m = state["exp_avg"].detach().to(torch.float32)
             v = (state["max_exp_avg_sq"] if group.get("amsgrad", False) else state["exp_avg_sq"]).detach()
             v = v.to(torch.float32)
             bc1 = 1.0 - beta1 ** t
             bc2 = 1.0 - beta2 ** t
-            # Adam.java: dir = (m / bc1) / (sqrt(v / bc2) + eps), g = -dir
+            # Adam.java: g = -(mg / bc1) / (sqrt(v / bc2) + eps), v (and the step) with the decay included
             direction = (m / bc1) / (torch.sqrt(v / bc2) + eps)
             return -direction
         if self.kind == "sgd-momentum":

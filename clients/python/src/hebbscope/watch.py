@@ -117,6 +117,9 @@ class Watch:
         step = self._step
         if epoch is None:
             epoch = step // self.steps_per_epoch if self.steps_per_epoch > 0 else 0
+        for p in self.probes:
+            if p.module.weight.grad is not None:
+                self.rule.observe(p.module.weight, p.module.weight.grad)
         terms = []
         if self.policy.publishes(step):
             snapshot = self.policy.snapshots(step)
