@@ -1,6 +1,7 @@
 package io.hebbscope.schema;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -19,6 +20,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 
@@ -99,8 +101,13 @@ public final class TopicSetup {
                     admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
                     return;
                 }
-            } catch (ExecutionException | TimeoutException e) {
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof AuthorizationException refused) {
+                    throw refused; // waiting cannot grant the client what it lacks: the caller's message names it
+                }
                 last = e.getCause() == null ? e : e.getCause(); // not visible or not led yet: ask again
+            } catch (TimeoutException e) {
+                last = e;
             }
             Thread.sleep(50);
         }
@@ -121,6 +128,7 @@ public final class TopicSetup {
             if (missing.isEmpty()) {
                 return;
             }
+            List<String> created = new ArrayList<>(missing.stream().map(NewTopic::name).toList());
             try {
                 admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
@@ -129,9 +137,11 @@ public final class TopicSetup {
                 }
                 // topic by topic: some exist, others may be refused (Kafka's answer then names no topic)
                 Set<String> refused = new LinkedHashSet<>();
+                created.clear();
                 for (NewTopic t : missing) {
                     try {
                         admin.createTopics(List.of(t)).all().get(30, TimeUnit.SECONDS);
+                        created.add(t.name());
                     } catch (ExecutionException each) {
                         if (each.getCause() instanceof TopicAuthorizationException) {
                             refused.add(t.name());
@@ -145,7 +155,10 @@ public final class TopicSetup {
                         + " (they do not exist, or this user may not describe them)", refused);
                 }
             }
-            awaitServing(admin, missing.stream().map(NewTopic::name).toList(), SERVING_TIMEOUT);
+            // only what this call created is fresh (a topic someone else created may not even be visible to us)
+            if (!created.isEmpty()) {
+                awaitServing(admin, created, SERVING_TIMEOUT);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
