@@ -1,6 +1,7 @@
 package io.hebbscope.analyzer;
 
 import io.hebbscope.analyzer.metrics.AnalyzerMetrics;
+import io.hebbscope.analyzer.metrics.MetricsAuth;
 import io.hebbscope.analyzer.plugin.AnalyzerPlugin;
 import io.hebbscope.analyzer.plugin.PluginTopology;
 import io.hebbscope.analyzer.plugin.RunCatalog;
@@ -48,10 +49,12 @@ public final class Analyzer implements AutoCloseable {
      *                       {@code topics}, another prefix for a replay beside the live results
      * @param finishedRunRetention how long a finished run's metric series stay after their last update
      * @param runs           analyze only these runs (a replay of chosen runs); empty for all
+     * @param metricsAuth    who may scrape the metrics endpoint (HTTP basic authentication); null: anyone
      */
     public record Options(Properties clientProps, Topics topics, String applicationId, Path stateDir,
                           AnalyzerSettings settings, String metricsHost, int metricsPort, int partitions,
-                          short replication, Topics outputTopics, Duration finishedRunRetention, Set<String> runs) {
+                          short replication, Topics outputTopics, Duration finishedRunRetention, Set<String> runs,
+                          MetricsAuth metricsAuth) {
         public Options {
             runs = Set.copyOf(runs);
         }
@@ -60,22 +63,28 @@ public final class Analyzer implements AutoCloseable {
         public Options(Properties clientProps, Topics topics, String applicationId, Path stateDir,
                        AnalyzerSettings settings, String metricsHost, int metricsPort, int partitions, short replication) {
             this(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions, replication,
-                topics, AnalyzerMetrics.DEFAULT_FINISHED_RUN_RETENTION, Set.of());
+                topics, AnalyzerMetrics.DEFAULT_FINISHED_RUN_RETENTION, Set.of(), null);
         }
 
         public Options withFinishedRunRetention(Duration retention) {
             return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
-                replication, outputTopics, retention, runs);
+                replication, outputTopics, retention, runs, metricsAuth);
         }
 
         public Options withOutputTopics(Topics output) {
             return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
-                replication, output, finishedRunRetention, runs);
+                replication, output, finishedRunRetention, runs, metricsAuth);
         }
 
         public Options withRuns(Set<String> only) {
             return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
-                replication, outputTopics, finishedRunRetention, only);
+                replication, outputTopics, finishedRunRetention, only, metricsAuth);
+        }
+
+        /** The metrics endpoint asks for HTTP basic authentication; null: it does not. */
+        public Options withMetricsAuth(MetricsAuth auth) {
+            return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
+                replication, outputTopics, finishedRunRetention, runs, auth);
         }
     }
 
@@ -87,13 +96,18 @@ public final class Analyzer implements AutoCloseable {
     private final RunCatalog runCatalog;
 
     private Analyzer(Options options, List<AnalyzerPlugin> plugins) {
-        TopicSetup.ensureTopics(options.clientProps(), options.topics(), options.partitions(), options.replication());
-        if (!options.outputTopics().prefix().equals(options.topics().prefix())) {
-            TopicSetup.ensureTopics(options.clientProps(), options.outputTopics(), options.partitions(), options.replication());
+        if (options.outputTopics().prefix().equals(options.topics().prefix())) {
+            TopicSetup.ensureTopics(options.clientProps(), options.topics(), options.partitions(), options.replication());
+        } else {
+            // only what this analyzer reads and writes: a replay needs no rights on the live analyzer's outputs
+            TopicSetup.ensureTopics(options.clientProps(), options.topics(), options.partitions(), options.replication(),
+                options.topics().inputNames());
+            TopicSetup.ensureTopics(options.clientProps(), options.outputTopics(), options.partitions(), options.replication(),
+                options.outputTopics().outputNames());
         }
         PrometheusRegistry registry = new PrometheusRegistry();
         metrics = new AnalyzerMetrics(registry, options.settings().maxNeuronSeriesWidth(), options.finishedRunRetention(),
-            System::currentTimeMillis);
+            System::currentTimeMillis, options.settings().admission().maxActiveRuns());
         metrics.inputTopics(options.topics().layerSteps().name(), options.topics().trainMetrics().name(),
             options.topics().runs().name(), options.topics().layerStats().name());
         StreamsBuilder builder = new StreamsBuilder();
@@ -112,16 +126,25 @@ public final class Analyzer implements AutoCloseable {
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("analyzer stopped on an unexpected error", e);
             failure.set(e);
+            running.countDown(); // awaitRunning reports the failure at once
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         streams.setStateListener((now, before) -> {
-            if (now == KafkaStreams.State.RUNNING) {
+            if (now == KafkaStreams.State.RUNNING || now == KafkaStreams.State.ERROR) {
                 running.countDown();
             }
         });
         try {
-            server = options.metricsPort() < 0 ? null : HTTPServer.builder()
-                .hostname(options.metricsHost()).port(options.metricsPort()).registry(registry).buildAndStart();
+            if (options.metricsPort() < 0) {
+                server = null;
+            } else {
+                HTTPServer.Builder http = HTTPServer.builder().hostname(options.metricsHost()).port(options.metricsPort())
+                    .registry(registry);
+                if (options.metricsAuth() != null) {
+                    http.authenticator(options.metricsAuth().authenticator());
+                }
+                server = http.buildAndStart();
+            }
         } catch (IOException e) {
             streams.close();
             metrics.close();
@@ -187,9 +210,14 @@ public final class Analyzer implements AutoCloseable {
         }
     }
 
-    /** Waits until the application is RUNNING; throws if it failed or the timeout passed. */
+    /** Waits until the application is RUNNING; throws if it failed (as soon as it does) or the timeout passed. */
     public void awaitRunning(Duration timeout) throws InterruptedException {
-        if (!running.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        boolean settled = running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        Throwable failed = failure.get();
+        if (failed != null) {
+            throw new IllegalStateException("the analyzer failed", failed);
+        }
+        if (!settled || streams.state() == KafkaStreams.State.ERROR) {
             throw new IllegalStateException("analyzer not running after " + timeout.toSeconds() + " s (state "
                 + streams.state() + ")");
         }

@@ -46,6 +46,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         CommandLine cmd = spec.commandLine();
         var settings = analysis.settings(cmd);
         var plugins = analysis.plugins(cmd);
+        var metricsAuth = analysis.metricsAuth(cmd);
         var topics = kafka.topics(cmd);
         io.hebbscope.schema.Topics output;
         try {
@@ -59,7 +60,8 @@ final class AnalyzeCommand implements Callable<Integer> {
         CountDownLatch closed = new CountDownLatch(1);
         try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, applicationId, stateDir, settings,
             analysis.metricsHost, analysis.metricsPort, analysis.partitions, replication)
-            .withOutputTopics(output).withFinishedRunRetention(analysis.finishedRunRetention()), plugins)) {
+            .withOutputTopics(output).withFinishedRunRetention(analysis.finishedRunRetention()).withMetricsAuth(metricsAuth),
+            plugins)) {
             // On Ctrl-C the JVM exits once the hooks return: the hook waits for the analyzer to commit and close.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stop.countDown();
@@ -71,7 +73,8 @@ final class AnalyzeCommand implements Callable<Integer> {
             }, "analyzer-shutdown"));
             analyzer.awaitRunning(Duration.ofSeconds(120));
             cmd.getOut().printf("analyzer %s running on %s%s; Ctrl-C to stop%n", applicationId, kafka.bootstrapServers,
-                analyzer.metricsPort() > 0 ? ", metrics at http://" + analysis.metricsHost + ":" + analyzer.metricsPort() + "/metrics" : "");
+                analyzer.metricsPort() > 0 ? ", metrics at http://" + analysis.metricsHost + ":" + analyzer.metricsPort() + "/metrics"
+                    + (metricsAuth != null ? " (basic auth)" : "") : "");
             if (!plugins.isEmpty()) {
                 cmd.getOut().println("plug-ins: " + plugins.stream().map(p -> p.id()).toList());
             }

@@ -2,6 +2,7 @@ package io.hebbscope.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hebbscope.lab.report.SweepCsv;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -31,9 +32,10 @@ class SweepCommandTest {
         assertThat(csv).hasSize(1 + 4 * 3);
         assertThat(csv.subList(1, csv.size())).allSatisfy(line -> {
             String[] f = line.split(",", -1);
-            assertThat(f).hasSize(14);
-            assertThat(Double.parseDouble(f[9])).isBetween(-1.0, 1.0);
-            assertThat(f[13]).isEqualTo("false");
+            assertThat(f).hasSize(SweepCsv.COLUMNS.size());
+            assertThat(Double.parseDouble(f[SweepCsv.COLUMNS.indexOf("alignment_signal")])).isBetween(-1.0, 1.0);
+            assertThat(f[SweepCsv.COLUMNS.indexOf("collapsed")]).isEqualTo("false");
+            assertThat(Double.parseDouble(f[SweepCsv.COLUMNS.indexOf("weight_norm_ratio")])).isPositive();
         });
         assertThat(csv).anyMatch(l -> l.startsWith("tiny-mlp-sgd-g0.005-s0-lr0.1-seed2,mlp,sgd,0.005,0.0,0.1,2,layer1,"));
         String summary = Files.readString(out.resolve("summary.md"));
