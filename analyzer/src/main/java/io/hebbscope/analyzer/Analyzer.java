@@ -105,6 +105,8 @@ public final class Analyzer implements AutoCloseable {
             TopicSetup.ensureTopics(options.clientProps(), options.outputTopics(), options.partitions(), options.replication(),
                 options.outputTopics().outputNames());
         }
+        TopicSetup.requireSamePartitions(options.clientProps(),
+            List.of(options.topics().layerSteps().name(), options.topics().layerStats().name()));
         PrometheusRegistry registry = new PrometheusRegistry();
         metrics = new AnalyzerMetrics(registry, options.settings().maxNeuronSeriesWidth(), options.finishedRunRetention(),
             System::currentTimeMillis, options.settings().admission().maxActiveRuns());

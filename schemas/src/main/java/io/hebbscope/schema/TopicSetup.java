@@ -65,12 +65,42 @@ public final class TopicSetup {
             topic(topics.phases().name(), partitions, replication, Map.of()),
             topic(topics.deadLetters().name(), 1, replication, big),
             topic(topics.layerStats().name(), partitions, replication, big));
-        createMissing(clientProps, wanted.stream().filter(t -> names.contains(t.name())).toList());
+        // the analyzer assembles a layer's statistics blocks with its tensor blocks: one partitioning for both, also
+        // when layer-steps was created earlier with another number of partitions
+        createMissing(clientProps, wanted.stream().filter(t -> names.contains(t.name())).toList(),
+            Map.of(topics.layerStats().name(), topics.layerSteps().name()));
+    }
+
+    /**
+     * Throws {@link IllegalStateException} when the topics do not all have as many partitions: the analyzer repartitions
+     * layer-steps and layer-stats by run/layer and assembles both in the same tasks, which holds only then.
+     */
+    public static void requireSamePartitions(Properties clientProps, List<String> names) {
+        try (Admin admin = Admin.create(clientProps)) {
+            Map<String, TopicDescription> d = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
+            Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+            names.forEach(n -> counts.put(n, d.get(n).partitions().size()));
+            if (counts.values().stream().distinct().count() > 1) {
+                throw new IllegalStateException("topics " + counts + " must have the same number of partitions (the"
+                    + " analyzer assembles a layer's blocks of all of them together): add partitions to the smaller ones"
+                    + " (kafka-topics.sh --alter --partitions N) before analyzing");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while describing topics " + names, e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof AuthorizationException refused) {
+                throw refused;
+            }
+            throw new IllegalStateException("cannot describe topics " + names + ": " + e.getCause(), e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("cannot describe topics " + names + ": " + e, e);
+        }
     }
 
     /** Creates further topics (plug-in outputs) when missing, with the same partitioning as the per-layer topics. */
     public static void ensureTopics(Properties clientProps, List<String> names, int partitions, short replication) {
-        createMissing(clientProps, names.stream().map(n -> topic(n, partitions, replication, Map.of())).toList());
+        createMissing(clientProps, names.stream().map(n -> topic(n, partitions, replication, Map.of())).toList(), Map.of());
     }
 
     /**
@@ -121,11 +151,27 @@ public final class TopicSetup {
             .configs(configs);
     }
 
-    /** Creates those of {@code wanted} that do not exist; a topic created meanwhile by someone else is fine. */
-    private static void createMissing(Properties clientProps, List<NewTopic> wanted) {
+    /**
+     * Creates those of {@code wanted} that do not exist; a topic created meanwhile by someone else is fine. A missing
+     * topic named in {@code partitionsLike} takes the partitions of the topic it maps to when that one exists.
+     */
+    private static void createMissing(Properties clientProps, List<NewTopic> wanted, Map<String, String> partitionsLike) {
         try (Admin admin = Admin.create(clientProps)) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
+            List<NewTopic> missing = new ArrayList<>();
+            for (NewTopic t : wanted) {
+                if (existing.contains(t.name())) {
+                    continue;
+                }
+                String like = partitionsLike.get(t.name());
+                if (like != null && existing.contains(like)) {
+                    int n = admin.describeTopics(List.of(like)).allTopicNames().get(30, TimeUnit.SECONDS).get(like)
+                        .partitions().size();
+                    t = new NewTopic(t.name(), Optional.of(n), t.replicationFactor() < 0 ? Optional.empty()
+                        : Optional.of(t.replicationFactor())).configs(t.configs());
+                }
+                missing.add(t);
+            }
             if (missing.isEmpty()) {
                 return;
             }

@@ -111,6 +111,8 @@ public final class AnalyzerTopology {
 
         // Stage 3, per (run, layer): admitted layers, their tensor blocks and their statistics blocks meet in the step
         // assembler, which checks both kinds of block against the run and a step published both ways once.
+        // The two repartition topics must have as many partitions as each other (Analyzer checks layer-steps and
+        // layer-stats before it starts), so that a layer's blocks of both kinds reach the same task.
         KStream<String, SpecificRecord> statsBlocks = decodedStats
             .filter((k, v) -> v instanceof Routed.Good, Named.as("valid-layer-stats"))
             .map((k, v) -> KeyValue.pair(((Routed.Good) v).key(), ((Routed.Good) v).value()), Named.as("key-stats-by-layer"))
