@@ -32,7 +32,7 @@ import java.util.function.LongSupplier;
  * Every metric the analyzer exports, declared once (the README's Metrics section lists them).
  *
  * <p>Label sets stay bounded: {@code run} and {@code layer} come from the trainer, {@code signal}, {@code role},
- * {@code term}, {@code kind}, {@code le}, {@code quantile} and {@code reason} are fixed sets; per-neuron series
+ * {@code term}, {@code kind}, {@code le}, {@code q} and {@code reason} are fixed sets; per-neuron series
  * ({@code neuron} label) exist only for layers up to {@code maxNeuronSeriesWidth} neurons; wider layers are seen
  * through the histograms, which always count every neuron.
  *
@@ -61,7 +61,7 @@ public final class AnalyzerMetrics implements AutoCloseable {
     public final Gauge neuronAlignmentQuantile;
     public final Gauge neuronAlignmentMean;
     public final Gauge neuronAlignmentStddev;
-    public final Gauge neuronsByRollingAlignment;
+    public final GaugeHistogram neuronsByRollingAlignment;
     public final Gauge neuronAlignmentEwma;
     public final Gauge layerNorm;
     // Roles and oscillations.
@@ -138,15 +138,16 @@ public final class AnalyzerMetrics implements AutoCloseable {
                 + "buckets of 0.1 on [-1, 1] for Grafana heatmaps")
             .classicOnly().classicUpperBounds(ALIGNMENT_BUCKETS).labelNames("run", "layer", "signal").register(registry), 0);
         neuronAlignmentQuantile = gauge("hebbscope_neuron_alignment_quantile",
-            "Quantile over a layer's neurons of the learning-signal alignment at the last analyzed step", "run", "layer", "quantile");
+            "Quantile q over a layer's neurons of the learning-signal alignment at the last analyzed step "
+                + "(a gauge, so not the reserved label quantile)", "run", "layer", "q");
         neuronAlignmentMean = gauge("hebbscope_neuron_alignment_mean",
             "Mean over a layer's neurons of the learning-signal alignment at the last analyzed step", "run", "layer");
         neuronAlignmentStddev = gauge("hebbscope_neuron_alignment_stddev",
             "Standard deviation over a layer's neurons of the learning-signal alignment at the last analyzed step", "run", "layer");
-        neuronsByRollingAlignment = gauge("hebbscope_neurons_by_rolling_alignment",
-            "Neurons whose rolling (EWMA) learning-signal alignment is <= le (cumulative like histogram buckets; le=+Inf: "
-                + "every neuron with a defined value): the current per-neuron picture of a layer, for heatmaps",
-            "run", "layer", "le");
+        neuronsByRollingAlignment = new GaugeHistogram("hebbscope_neurons_by_rolling_alignment",
+            "Gauge histogram of a layer's neurons by their rolling (EWMA) learning-signal alignment at the last analyzed "
+                + "step (_bucket{le} cumulative, _gcount every neuron with a defined value, _gsum): the current "
+                + "per-neuron picture of a layer, for heatmaps", ALIGNMENT_BUCKETS, "run", "layer").register(registry);
         neuronAlignmentEwma = gauge("hebbscope_neuron_alignment_ewma",
             "Rolling (EWMA) learning-signal alignment of one neuron; only for layers up to the per-neuron width limit",
             "run", "layer", "neuron");
@@ -329,10 +330,7 @@ public final class AnalyzerMetrics implements AutoCloseable {
             neuronAlignmentStddev.labelValues(runId, layer).set(spread.std());
         }
 
-        int[] cumulative = cumulativeCounts(signalEwma);
-        for (int b = 0; b < BUCKET_LABELS.length; b++) {
-            neuronsByRollingAlignment.labelValues(runId, layer, BUCKET_LABELS[b]).set(cumulative[b]);
-        }
+        neuronsByRollingAlignment.set(signalEwma, runId, layer);
         if (perNeuronSeries(a.rows)) {
             for (int i = 0; i < a.rows; i++) {
                 if (!Double.isNaN(signalEwma[i])) {
@@ -430,6 +428,7 @@ public final class AnalyzerMetrics implements AutoCloseable {
             int index = m.getValue();
             m.getKey().removeIf(labels -> run.equals(labels.get(index)));
         }
+        neuronsByRollingAlignment.removeIf(labels -> run.equals(labels.get(0)));
         synchronized (track) {
             if (track.info != null) {
                 runInfo.remove(track.info);
@@ -506,25 +505,6 @@ public final class AnalyzerMetrics implements AutoCloseable {
         }
         track.status = status;
         runStatus.labelValues(run, status).set(1);
-    }
-
-    /** Cumulative counts of the defined values <= each bucket bound, the last one (+Inf) counting all defined. */
-    static int[] cumulativeCounts(double[] values) {
-        int[] counts = new int[ALIGNMENT_BUCKETS.length + 1];
-        for (double v : values) {
-            if (Double.isNaN(v)) {
-                continue;
-            }
-            int b = 0;
-            while (b < ALIGNMENT_BUCKETS.length && v > ALIGNMENT_BUCKETS[b]) {
-                b++;
-            }
-            counts[b]++;
-        }
-        for (int b = 1; b < counts.length; b++) {
-            counts[b] += counts[b - 1];
-        }
-        return counts;
     }
 
     private Gauge gauge(String name, String help, String... labels) {

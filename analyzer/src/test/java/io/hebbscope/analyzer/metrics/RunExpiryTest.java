@@ -106,10 +106,4 @@ class RunExpiryTest {
         assertThat(value(s, "hebbscope_phase_last_step", "kind=\"phase_change\"")).isEqualTo(2);
         assertThat(value(s, "hebbscope_phase_events_total", "kind=\"phase_change\"")).isEqualTo(1);
     }
-
-    @Test
-    void signFlipsAndRollingBuckets() {
-        assertThat(AnalyzerMetrics.cumulativeCounts(new double[] {-1.0, -0.95, 0.0, 0.05, Double.NaN, 1.0}))
-            .startsWith(1, 2).contains(4, 4).endsWith(5, 5);
-    }
 }
