@@ -77,7 +77,8 @@ def main(argv=None):
     p.add_argument("--validation-size", type=int, default=2000)
     p.add_argument("--init-scale", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--publish-every", type=int, default=1)
+    p.add_argument("--publish-every", type=int, default=1, help="tensors every N steps (0: none)")
+    p.add_argument("--stats-every", type=int, default=0, help="per-neuron statistics every N steps (0: none)")
     p.add_argument("--snapshot-every", type=int, default=1000)
     p.add_argument("--max-block-bytes", type=int, default=512 * 1024)
     p.add_argument("--partitions", type=int, default=4)
@@ -108,7 +109,8 @@ def main(argv=None):
               "epochs": args.epochs, "noiseSigma": 0.0, "seed": args.seed, "dtype": "float32",
               "loss": "mse-mean-over-elements", "device": str(device)}
     watch = hebbscope.watch(student, bootstrap_servers=args.bootstrap_servers, run_id=args.run_id,
-                            every=args.publish_every, config=config, optimizer=opt, topic_prefix=args.topic_prefix,
+                            every=args.publish_every, stats_every=args.stats_every, config=config, optimizer=opt,
+                            topic_prefix=args.topic_prefix,
                             snapshot_every=args.snapshot_every, max_block_bytes=args.max_block_bytes, task="sre",
                             model_name="mlp", seed=args.seed, steps_per_epoch=per_epoch,
                             total_steps=per_epoch * args.epochs, partitions=args.partitions)

@@ -288,6 +288,33 @@ def test_every_and_snapshots_and_metrics():
     assert not model[0]._forward_hooks  # finish removed the hooks
 
 
+def test_statistics_every_step_tensors_every_third_and_statistics_only():
+    for every, expected_tensor_steps in ((3, [0, 3]), (0, [])):
+        model = mlp(4, dtype=torch.float32)
+        opt = torch.optim.Adam(model.parameters(), lr=0.01)
+        got = Collected()
+        w = Watch(model, opt, got, run_id="st", policy=PublishPolicy(every=every, snapshot_every=3, stats_every=1))
+        for s in range(5):
+            opt.zero_grad()
+            loss = model(torch.randn(3, 4)).pow(2).mean()
+            loss.backward()
+            opt.step()
+            w.step(loss.item())
+        w.finish()
+        stats = got.events("LayerStats")
+        assert sorted({b["step"] for b in stats}) == [0, 1, 2, 3, 4]
+        assert sorted({b["step"] for b in got.events("LayerStep")}) == expected_tensor_steps
+        assert {b["step"] for b in stats if b["withTensors"]} == set(expected_tensor_steps)
+        for t in expected_tensor_steps:  # where both exist, the statistics are those of the published tensors
+            for layer in ("0", "2"):
+                g, s_, h, u = (got.layer(layer, t, f) for f in ("gradient", "signal", "hebbian", "update"))
+                mine = [b for b in stats if b["layer"] == layer and b["step"] == t]
+                sums = np.concatenate([contract.tensor_values(b["sums"]) for b in mine])
+                np.testing.assert_array_equal(sums, contract.neuron_sums(g, s_, h, u))
+        started = got.events("RunStarted")[0]
+        assert (started["publishEvery"], started["statsEvery"], started["statsRowsPerBlock"]) == (every, 1, 8192)
+
+
 def test_layers_can_be_chosen_and_must_be_trained_by_the_optimizer():
     model = mlp(5)
     got = Collected()

@@ -90,6 +90,10 @@ class KafkaSink:
             existing = set(admin.list_topics(timeout=self.timeout).topics)
         except KafkaException as e:
             raise _unreachable(self.bootstrap_servers, self.timeout, e.args[0] if e.args else e) from None
+        if topics.layer_stats not in existing and topics.layer_steps in existing:
+            # the analyzer assembles a layer's statistics with its tensors: partitioned alike (TopicSetup does so)
+            described = admin.list_topics(topic=topics.layer_steps, timeout=self.timeout).topics[topics.layer_steps]
+            specs[topics.layer_stats] = (len(described.partitions), specs[topics.layer_stats][1])
         missing = [NewTopic(name, num_partitions=n, replication_factor=replication, config=dict(cfg))
                    for name, (n, cfg) in specs.items() if name not in existing]
         if missing:

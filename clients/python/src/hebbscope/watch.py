@@ -95,7 +95,7 @@ class Watch:
         self._send(*record)
 
     def _arm(self, step: int) -> None:
-        publish = self.policy.publishes(step)
+        publish = self.policy.analyzes(step)
         for p in self.probes:
             if publish:
                 p.arm()
@@ -110,7 +110,7 @@ class Watch:
     def step(self, loss: float, validation_loss: Optional[float] = None,
              validation_accuracy: Optional[float] = None, epoch: Optional[int] = None) -> None:
         """Reports the step just taken (after ``loss.backward()`` and ``optimizer.step()``): publishes its
-        StepMetrics and, on the steps the policy publishes, the LayerSteps of every monitored layer."""
+        StepMetrics and, on the steps the policy says, the LayerStats and the LayerSteps of every monitored layer."""
         if self._finished:
             raise RuntimeError("the run is finished")
         if isinstance(loss, torch.Tensor):
@@ -122,7 +122,7 @@ class Watch:
             if p.module.weight.grad is not None:
                 self.rule.observe(p.module.weight, p.module.weight.grad)
         terms = []
-        if self.policy.publishes(step):
+        if self.policy.analyzes(step):
             snapshot = self.policy.snapshots(step)
             for p in self.probes:
                 if not p.seen:
@@ -178,6 +178,7 @@ class Watch:
 
 def watch(model: nn.Module, bootstrap_servers: str = "127.0.0.1:9092", run_id: Optional[str] = None, every: int = 1,
           config: Optional[Mapping[str, object]] = None, optimizer: Optional[torch.optim.Optimizer] = None, *,
+          stats_every: int = 0,
           topic_prefix: str = contract.DEFAULT_PREFIX, snapshot_every: int = contract.DEFAULT_SNAPSHOT_EVERY,
           dtype: str = "FLOAT32", max_block_bytes: int = contract.DEFAULT_MAX_BLOCK_BYTES, task: str = "custom",
           model_name: Optional[str] = None, seed: Optional[int] = None, steps_per_epoch: int = 0,
@@ -189,13 +190,15 @@ def watch(model: nn.Module, bootstrap_servers: str = "127.0.0.1:9092", run_id: O
     topics when missing (``partitions`` per per-layer topic, like ``hebbscope train``), publishes RunStarted and
     registers a forward hook on every monitored ``nn.Linear``.
 
-    ``every``: LayerSteps every this many steps (StepMetrics every step); ``snapshot_every``: weight snapshots on
+    ``every``: LayerSteps (tensors) every this many steps, 0 for none (StepMetrics every step); ``stats_every``:
+    LayerStats (per-neuron statistics, what the analyzer needs of a step without its tensors) every this many
+    steps, 0 for none (``every`` must then be a multiple of it); ``snapshot_every``: weight snapshots on
     step 0 and every this many steps (a multiple of ``every``); ``dtype``: "FLOAT32" or "BFLOAT16";
     ``config``: extra run configuration (strings) for RunStarted; ``task``, ``model_name``, ``seed``,
     ``steps_per_epoch``, ``total_steps``: what RunStarted says of the run (the analyzer's metrics show them).
     """
     policy = PublishPolicy(every=every, snapshot_every=snapshot_every, dtype=str(dtype).upper(),
-                           max_block_bytes=max_block_bytes)
+                           max_block_bytes=max_block_bytes, stats_every=stats_every)
     topics = Topics(topic_prefix)
     if optimizer is None:
         raise ValueError("hebbscope.watch needs the optimizer (optimizer=...): the update rule defines the "

@@ -52,7 +52,10 @@ import picocli.CommandLine;
  * A PyTorch run of the SRE MLP (clients/python/examples/sre_mlp.py), published by the Python client to a real
  * broker and analyzed live by the Java analyzer, like a Java run: every per-neuron and per-layer alignment equals
  * a recomputation from the raw LayerSteps, `replay` gives the live results again, and export -> import into a
- * fresh cluster -> `replay` there gives them again with the same event bytes.
+ * fresh cluster -> `replay` there gives them again with the same event bytes. A third run publishes the per-neuron
+ * statistics beside the tensors every step: the analyzer analyzes it from the statistics, its twin check finds the
+ * Python statistics in agreement with the Python tensors (no dead letters), and the result equals the recomputation
+ * from the tensors.
  */
 class PythonRunEndToEndTest {
     private static final int STEPS = 3 * 8; // 3 epochs of 1024 examples in batches of 128
@@ -115,14 +118,21 @@ class PythonRunEndToEndTest {
             analyzer.awaitRunning(Duration.ofSeconds(60));
             trainInPyTorch("py-adamw", "adamw", "5e-3");
             trainInPyTorch("py-sgd", "sgd", "5e-4");
-            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1)).until(() -> RUNS.stream()
+            trainInPyTorch("py-stats", "adamw", "5e-3", "--stats-every", "1");
+            List<String> all = List.of("py-adamw", "py-sgd", "py-stats");
+            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1)).until(() -> all.stream()
                 .allMatch(run -> Results.read(a, topics, run).layers().size() >= 3 * STEPS
                     && Results.read(a, topics, run).neurons().size() >= 3 * STEPS));
-            for (String run : RUNS) {
+            for (String run : all) {
                 liveResults.put(run, Results.read(a, topics, run));
             }
         }
         assertThat(TopicReader.readAll(a, topics.deadLetters())).as("dead letters").isEmpty();
+        // statistics every step, in one block per layer (512 rows fit 32 KiB), each marked as having its tensors
+        assertThat(TopicReader.readAll(a, topics.layerStats())).filteredOn(s -> s.getRunId().equals("py-stats"))
+            .hasSize(3 * STEPS).allSatisfy(s -> assertThat(s.getWithTensors()).isTrue());
+        recomputeAndCompare("py-stats", TopicReader.readAll(a, topics.layerSteps()).stream()
+            .filter(e -> e.getRunId().equals("py-stats")).toList(), liveResults.get("py-stats"));
         for (String run : RUNS) {
             Results r = liveResults.get(run);
             assertThat(r.layers()).hasSize(3 * STEPS);
@@ -139,14 +149,14 @@ class PythonRunEndToEndTest {
 
         // export -> import into a fresh cluster -> replay there
         Path export = dir.resolve("export");
-        new RunExporter(a, topics).export(Set.copyOf(RUNS), export, n -> { });
+        new RunExporter(a, topics).export(Set.of("py-adamw", "py-sgd", "py-stats"), export, n -> { });
         Properties b = client(fresh);
         TopicSetup.ensureTopics(b, topics, 2, (short) 1);
         Partitions.awaitServing(b, topics.allNames());
         new RunImporter(b, topics).importAll(export, n -> { });
         // The same bytes, except RunStarted's config map: Avro writes a map in its iteration order, Python's
         // dict in insertion order, and the importer re-encodes what it read into a Java HashMap. Same entries.
-        for (String topic : List.of(topics.layerSteps().name(), topics.trainMetrics().name())) {
+        for (String topic : List.of(topics.layerSteps().name(), topics.trainMetrics().name(), topics.layerStats().name())) {
             assertThat(rawRecords(b, topic)).as(topic).isEqualTo(rawRecords(a, topic));
         }
         List<Raw> importedRuns = rawRecords(b, topics.runs().name());
@@ -163,17 +173,19 @@ class PythonRunEndToEndTest {
         }
         cli("replay", "--bootstrap-servers", fresh.bootstrapServers(), "--topic-prefix", "py", "--output-topic-prefix",
             "py-imported", "--plugins", "none", "--partitions", "2");
-        for (String run : RUNS) {
+        for (String run : List.of("py-adamw", "py-sgd", "py-stats")) {
             assertThat(Results.read(b, new Topics("py-imported"), run)).as(run).isEqualTo(liveResults.get(run));
         }
     }
 
-    private static void trainInPyTorch(String runId, String rule, String weightDecay) throws Exception {
-        String out = PythonClient.run(Duration.ofMinutes(5), dir, PythonClient.file("examples/sre_mlp.py").toString(),
+    private static void trainInPyTorch(String runId, String rule, String weightDecay, String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of(PythonClient.file("examples/sre_mlp.py").toString(),
             "--bootstrap-servers", live.bootstrapServers(), "--topic-prefix", "py", "--run-id", runId, "--rule", rule,
             "--weight-decay", weightDecay, "--learning-rate", "0.01", "--widths", "32,128,128,32", "--train-size", "1024",
             "--validation-size", "256", "--batch-size", "128", "--epochs", "3", "--snapshot-every", "8",
-            "--max-block-bytes", "32768", "--partitions", "3", "--threads", "1", "--device", "cpu", "--seed", "7");
+            "--max-block-bytes", "32768", "--partitions", "3", "--threads", "1", "--device", "cpu", "--seed", "7"));
+        args.addAll(List.of(more));
+        String out = PythonClient.run(Duration.ofMinutes(5), dir, args.toArray(String[]::new));
         assertThat(out).contains("run " + runId + ": " + STEPS + " steps");
     }
 
