@@ -60,7 +60,8 @@ final class AnalyzeCommand implements Callable<Integer> {
         CountDownLatch closed = new CountDownLatch(1);
         try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, applicationId, stateDir, settings,
             analysis.metricsHost, analysis.metricsPort, analysis.partitions, replication)
-            .withOutputTopics(output).withFinishedRunRetention(analysis.finishedRunRetention()).withMetricsAuth(metricsAuth),
+            .withOutputTopics(output).withFinishedRunRetention(analysis.finishedRunRetention()).withMetricsAuth(metricsAuth)
+                .withStreamThreads(analysis.streamThreads),
             plugins)) {
             // On Ctrl-C the JVM exits once the hooks return: the hook waits for the analyzer to commit and close.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

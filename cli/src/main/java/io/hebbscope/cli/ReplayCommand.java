@@ -68,6 +68,7 @@ final class ReplayCommand implements Callable<Integer> {
         Path state = Files.createTempDirectory("hebbscope-replay");
         try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, in, appId, state, settings, analysis.metricsHost,
             analysis.metricsPort, analysis.partitions, (short) -1).withOutputTopics(out).withMetricsAuth(metricsAuth)
+                .withStreamThreads(analysis.streamThreads)
             .withRuns(new LinkedHashSet<>(runs)), plugins)) {
             analyzer.awaitRunning(Duration.ofSeconds(120));
             cmd.getOut().printf("replaying %s into %s.* (application id %s)%s%n", runs.isEmpty() ? "every run" : runs, out.prefix(),
