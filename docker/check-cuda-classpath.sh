@@ -107,7 +107,9 @@ with open(sys.argv[1], "rb") as f:
 for (kind, sm), n in sorted(kinds.items(), key=lambda k: k[0][1]):
     print("         %s sm_%d x%d" % (kind, sm, n))
 if not any(kind == "PTX" for kind, _ in kinds):
-    print("         no PTX: runs only on the architectures above (none newer than sm_%d)" % max(sm for _, sm in kinds))
+    newest = max(sm for _, sm in kinds)
+    print("         no PTX: machine code only, newest sm_%d; nothing a newer major architecture (Hopper sm_90 and"
+          " later) can JIT-compile" % newest)
 EOF
     rm -rf "$tmp"
   fi

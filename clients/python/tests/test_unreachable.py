@@ -44,3 +44,19 @@ def test_the_producer_is_idempotent_acks_all_and_partitions_like_java():
 def test_watch_needs_the_optimizer():
     with pytest.raises(ValueError, match="optimizer"):
         hebbscope.watch(nn.Linear(2, 2), bootstrap_servers="127.0.0.1:1")
+
+
+def test_a_full_buffer_blocks_then_fails_naming_the_address():
+    from hebbscope.kafka import KafkaSink, PublishError
+
+    address = "127.0.0.1:%d" % closed_port()
+    sink = KafkaSink(address, max_block=1.0, check_reachable=False,
+                     overrides={"queue.buffering.max.messages": 2, "message.timeout.ms": 60_000})
+    sink.send("t", "k", b"x")
+    sink.send("t", "k", b"y")
+    start = time.monotonic()
+    with pytest.raises(PublishError, match="buffer stayed full for 1 s: Kafka at bootstrap.servers=" + address):
+        sink.send("t", "k", b"z")  # nothing can leave: the producer waits for room, then gives up
+    assert time.monotonic() - start >= 1.0
+    with pytest.raises(PublishError, match="2 records not acknowledged by Kafka at bootstrap.servers=" + address):
+        sink.flush(timeout=0.5)

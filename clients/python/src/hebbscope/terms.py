@@ -240,13 +240,6 @@ def _kind(optimizer: torch.optim.Optimizer) -> str:
     return type(optimizer).__name__.lower()
 
 
-def hebbian(pre_activation: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
-    """H = (1/N) hᵀ a over the N rows of h and a (leading dimensions flattened)."""
-    h = pre_activation.reshape(-1, pre_activation.shape[-1]).to(torch.float32)
-    a = inputs.reshape(-1, inputs.shape[-1]).to(torch.float32)
-    return h.t().matmul(a) * (1.0 / h.shape[0])
-
-
 def layer_terms(probe: LinearProbe, rule: SignalRule, with_weights: bool) -> LayerTerms:
     """The terms of ``probe``'s layer once ``optimizer.step()`` has run, from what its hook saw this step."""
     w = probe.module.weight

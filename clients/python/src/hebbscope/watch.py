@@ -29,6 +29,7 @@ from .terms import LinearProbe, SignalRule, layer_terms, linear_layers
 
 log = logging.getLogger("hebbscope")
 
+#: Receives each record, (topic, key, value), in order.
 Sink = Callable[[str, str, bytes], None]
 
 
@@ -36,7 +37,7 @@ class Watch:
     """A run being monitored. Call :meth:`step` after every ``optimizer.step()`` and :meth:`finish` at the end
     (or use it as a context manager: an exception finishes the run as "interrupted")."""
 
-    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, sink, run_id: Optional[str] = None,
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, sink: Sink, run_id: Optional[str] = None,
                  policy: PublishPolicy = PublishPolicy(), topics: Topics = Topics(),
                  config: Optional[Mapping[str, object]] = None, task: str = "custom", model_name: Optional[str] = None,
                  seed: Optional[int] = None, steps_per_epoch: int = 0, total_steps: int = 0,

@@ -61,7 +61,7 @@ final class RunAdmissions implements Processor<String, RunEvent, String, Routed>
         this.context = context;
         this.runs = context.getStateStore(RUNS_STORE);
         KeyValueStore<String, WaitingRecord> store = context.getStateStore(WAITING_STORE);
-        this.waiting = new WaitingRecords(store, settings.maxWaitingRecords());
+        this.waiting = new WaitingRecords(store, settings.maxWaitingRecords(), context.currentSystemTimeMs());
         active.clear();
         try (var it = runs.all()) {
             it.forEachRemaining(kv -> {

@@ -91,7 +91,7 @@ final class StepAssembler implements Processor<String, SpecificRecord, String, R
         this.detectors = context.getStateStore(DETECTOR_STORE);
         this.admissions = context.getStateStore(ADMISSION_STORE);
         KeyValueStore<String, WaitingRecord> store = context.getStateStore(WAITING_STORE);
-        this.waiting = new WaitingRecords(store, settings.admission().maxWaitingRecords());
+        this.waiting = new WaitingRecords(store, settings.admission().maxWaitingRecords(), context.currentSystemTimeMs());
         this.waitingLabel = context.taskId().toString() + "/blocks";
         // a task revived after a crash calls init again on the same processor: start from the stores
         detectorCache.clear();

@@ -12,7 +12,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Records of runs not admitted (yet) waiting for their RunStarted: a store of at most {@code capacity} records
  * (per task), keyed {@code key/arrival/source} so that one key's records form a prefix range, plus an in-memory index in
- * arrival order, rebuilt from the store whenever the task (re)starts, for the grace period and for eviction.
+ * arrival order, rebuilt from the store whenever the task (re)starts, for the grace period and for eviction. The grace
+ * period counts while the task runs: records that waited across a restart (a crash, a rebalance) wait afresh from the
+ * restart, since what they wait for may have been on its way then.
  */
 final class WaitingRecords {
     private final KeyValueStore<String, WaitingRecord> store;
@@ -22,18 +24,24 @@ final class WaitingRecords {
     /** store key -> arrival order key */
     private final Map<String, String> arrivalOf = new HashMap<>();
 
-    WaitingRecords(KeyValueStore<String, WaitingRecord> store, int capacity) {
+    /** @param nowMs the task's (re)start: the grace period of records already waiting counts from here */
+    WaitingRecords(KeyValueStore<String, WaitingRecord> store, int capacity, long nowMs) {
         this.store = store;
         this.capacity = capacity;
         try (var it = store.all()) {
-            it.forEachRemaining(kv -> index(kv.key, kv.value.getArrivedAtMs()));
+            it.forEachRemaining(kv -> index(kv.key, Math.max(kv.value.getArrivedAtMs(), nowMs)));
         }
     }
 
-    private void index(String storeKey, long arrivedAt) {
-        String order = String.format("%019d", Math.max(0, arrivedAt)) + "|" + storeKey;
+    /** Indexes a record by the time its grace period started. */
+    private void index(String storeKey, long waitingSince) {
+        String order = String.format("%019d", Math.max(0, waitingSince)) + "|" + storeKey;
         byArrival.put(order, storeKey);
         arrivalOf.put(storeKey, order);
+    }
+
+    private static long waitingSince(String order) {
+        return Long.parseLong(order.substring(0, order.indexOf('|')));
     }
 
     /**
@@ -76,12 +84,11 @@ final class WaitingRecords {
     List<WaitingRecord> expire(long nowMs, long graceMs) {
         List<WaitingRecord> out = new ArrayList<>();
         while (!byArrival.isEmpty()) {
-            String storeKey = byArrival.firstEntry().getValue();
-            WaitingRecord r = store.get(storeKey);
-            if (r != null && nowMs - r.getArrivedAtMs() < graceMs) {
+            var first = byArrival.firstEntry();
+            if (nowMs - waitingSince(first.getKey()) < graceMs) {
                 break;
             }
-            WaitingRecord removed = remove(storeKey);
+            WaitingRecord removed = remove(first.getValue());
             if (removed != null) {
                 out.add(removed);
             }

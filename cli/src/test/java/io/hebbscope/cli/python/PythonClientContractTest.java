@@ -14,6 +14,7 @@ import io.hebbscope.schema.RunStarted;
 import io.hebbscope.schema.StepMetrics;
 import io.hebbscope.schema.Tensor;
 import io.hebbscope.schema.TensorCodec;
+import io.hebbscope.schema.TopicPartitions;
 import io.hebbscope.schema.Topics;
 import io.hebbscope.trainer.TrainingStep;
 import io.hebbscope.trainer.model.Activation;
@@ -26,7 +27,7 @@ import io.hebbscope.trainer.rules.Sgd;
 import io.hebbscope.trainer.rules.UpdateRule;
 import io.hebbscope.trainer.rules.WeightNoise;
 import io.hebbscope.trainer.tasks.MseLoss;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,6 +42,12 @@ import org.apache.avro.SchemaNormalization;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -194,6 +201,7 @@ class PythonClientContractTest {
         Map<String, Terms> python = assemble(TopicReader.readAll(client(), new Topics("xl").layerSteps()).stream()
             .filter(e -> e.getRunId().equals(runId)).toList(), weights);
         assertThat(python.keySet()).containsExactlyInAnyOrderElementsOf(java.keySet());
+        assertJavaPartitions(runId, "xl.layer-steps", "xl.train-metrics");
         String[] names = {"gradient", "hebbian", "update", "signal", "outputSquareMean"};
         double[] worst = new double[names.length];
         double[] floor = new double[names.length];
@@ -228,6 +236,30 @@ class PythonClientContractTest {
             // difference stays within a small multiple of Java's own float32-vs-float64 difference.
             assertThat(worst[k]).as("%s: %s", names[k], report).isLessThanOrEqualTo(10 * floor[k] + 1e-7);
         }
+    }
+
+    /** Each of the run's records sits on the partition the Java producer's default partitioner gives its key. */
+    private static void assertJavaPartitions(String runId, String... topics) {
+        Properties p = client();
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
+        int checked = 0;
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            for (String topic : topics) {
+                List<TopicPartition> parts = TopicPartitions.assignFromBeginning(c, topic);
+                Map<TopicPartition, Long> end = c.endOffsets(parts);
+                while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                    for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(300))) {
+                        String key = new String(r.key(), StandardCharsets.UTF_8);
+                        if (key.equals(runId) || key.startsWith(runId + "/")) {
+                            assertThat(r.partition()).as("partition of %s in %s", key, topic)
+                                .isEqualTo(Utils.toPositive(Utils.murmur2(r.key())) % parts.size());
+                            checked++;
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(checked).isGreaterThan(STEPS);
     }
 
     /** The Java trainer's probe terms of STEPS steps of {@code rule} from the given start, in {@code dtype}. */
