@@ -7,6 +7,7 @@ import io.hebbscope.analyzer.plugin.PluginTopology;
 import io.hebbscope.analyzer.plugin.RunCatalog;
 import io.hebbscope.analyzer.topology.AnalyzerTopology;
 import io.hebbscope.schema.TopicSetup;
+import org.apache.kafka.common.config.TopicConfig;
 import io.hebbscope.schema.Topics;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -60,9 +61,10 @@ public final class Analyzer implements AutoCloseable {
     public record Options(Properties clientProps, Topics topics, String applicationId, Path stateDir,
                           AnalyzerSettings settings, String metricsHost, int metricsPort, int partitions,
                           short replication, Topics outputTopics, Duration finishedRunRetention, Set<String> runs,
-                          MetricsAuth metricsAuth, int streamThreads) {
+                          MetricsAuth metricsAuth, int streamThreads, int minInsyncReplicas) {
         public Options {
             runs = Set.copyOf(runs);
+            TopicSetup.requireValidReplicas(replication, minInsyncReplicas);
             if (streamThreads < 1) {
                 throw new IllegalArgumentException("stream threads must be >= 1, got " + streamThreads);
             }
@@ -72,34 +74,43 @@ public final class Analyzer implements AutoCloseable {
         public Options(Properties clientProps, Topics topics, String applicationId, Path stateDir,
                        AnalyzerSettings settings, String metricsHost, int metricsPort, int partitions, short replication) {
             this(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions, replication,
-                topics, AnalyzerMetrics.DEFAULT_FINISHED_RUN_RETENTION, Set.of(), null, DEFAULT_STREAM_THREADS);
+                topics, AnalyzerMetrics.DEFAULT_FINISHED_RUN_RETENTION, Set.of(), null, DEFAULT_STREAM_THREADS, -1);
         }
 
         public Options withFinishedRunRetention(Duration retention) {
             return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
-                replication, outputTopics, retention, runs, metricsAuth, streamThreads);
+                replication, outputTopics, retention, runs, metricsAuth, streamThreads, minInsyncReplicas);
         }
 
         public Options withOutputTopics(Topics output) {
             return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
-                replication, output, finishedRunRetention, runs, metricsAuth, streamThreads);
+                replication, output, finishedRunRetention, runs, metricsAuth, streamThreads, minInsyncReplicas);
         }
 
         public Options withRuns(Set<String> only) {
             return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
-                replication, outputTopics, finishedRunRetention, only, metricsAuth, streamThreads);
+                replication, outputTopics, finishedRunRetention, only, metricsAuth, streamThreads, minInsyncReplicas);
         }
 
         /** The metrics endpoint asks for HTTP basic authentication; null: it does not. */
         /** Kafka Streams threads of this instance: its tasks are spread over them (see DEFAULT_STREAM_THREADS). */
         public Options withStreamThreads(int threads) {
             return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
-                replication, outputTopics, finishedRunRetention, runs, metricsAuth, threads);
+                replication, outputTopics, finishedRunRetention, runs, metricsAuth, threads, minInsyncReplicas);
+        }
+
+        /**
+         * {@code min.insync.replicas} of the topics this analyzer creates, its own internal ones included (-1: the
+         * broker's default).
+         */
+        public Options withMinInsyncReplicas(int minIsr) {
+            return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
+                replication, outputTopics, finishedRunRetention, runs, metricsAuth, streamThreads, minIsr);
         }
 
         public Options withMetricsAuth(MetricsAuth auth) {
             return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
-                replication, outputTopics, finishedRunRetention, runs, auth, streamThreads);
+                replication, outputTopics, finishedRunRetention, runs, auth, streamThreads, minInsyncReplicas);
         }
     }
 
@@ -112,13 +123,14 @@ public final class Analyzer implements AutoCloseable {
 
     private Analyzer(Options options, List<AnalyzerPlugin> plugins) {
         if (options.outputTopics().prefix().equals(options.topics().prefix())) {
-            TopicSetup.ensureTopics(options.clientProps(), options.topics(), options.partitions(), options.replication());
+            TopicSetup.ensureTopics(options.clientProps(), options.topics(), options.partitions(), options.replication(),
+                options.minInsyncReplicas());
         } else {
             // only what this analyzer reads and writes: a replay needs no rights on the live analyzer's outputs
             TopicSetup.ensureTopics(options.clientProps(), options.topics(), options.partitions(), options.replication(),
-                options.topics().inputNames());
+                options.minInsyncReplicas(), options.topics().inputNames());
             TopicSetup.ensureTopics(options.clientProps(), options.outputTopics(), options.partitions(), options.replication(),
-                options.outputTopics().outputNames());
+                options.minInsyncReplicas(), options.outputTopics().outputNames());
         }
         PrometheusRegistry registry = new PrometheusRegistry();
         metrics = new AnalyzerMetrics(registry, options.settings().maxNeuronSeriesWidth(), options.finishedRunRetention(),
@@ -130,7 +142,8 @@ public final class Analyzer implements AutoCloseable {
             options.settings(), metrics, options.runs());
         if (!plugins.isEmpty()) {
             TopicSetup.ensureTopics(options.clientProps(), plugins.stream()
-                .map(p -> options.outputTopics().pluginResults(p.id()).name()).toList(), options.partitions(), options.replication());
+                .map(p -> options.outputTopics().pluginResults(p.id()).name()).toList(), options.partitions(), options.replication(),
+                options.minInsyncReplicas());
             runCatalog = new RunCatalog(options.clientProps(), options.topics().runs().name());
             PluginTopology.build(builder, layerSteps, options.outputTopics(), plugins, runCatalog, registry,
                 options.settings().maxWaitingSteps());
@@ -191,6 +204,9 @@ public final class Analyzer implements AutoCloseable {
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, options.streamThreads());
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) options.replication());
+        if (options.minInsyncReplicas() > 0) { // the changelog and repartition topics, like the topics it creates
+            p.put(StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG), options.minInsyncReplicas());
+        }
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), TopicSetup.MAX_MESSAGE_BYTES);
         // Alignments and detector windows are random-looking floats: lz4 saved little and cost a native call per batch.
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "none");
