@@ -11,18 +11,29 @@ import io.hebbscope.analyzer.detect.DetectorSettings;
  *                             that step is given up on (it lost a block to the dead letters)
  * @param maxNeuronSeriesWidth layers up to this many neurons get per-neuron Prometheus series
  * @param detectors            rolling-window and phase-detector parameters
+ * @param admission            which runs are analyzed and how records of unknown runs wait
  */
 public record AnalyzerSettings(double ewmaAlpha, double roleThreshold, int maxWaitingSteps, int maxNeuronSeriesWidth,
-                               DetectorSettings detectors) {
+                               DetectorSettings detectors, AdmissionSettings admission) {
     public static final AnalyzerSettings DEFAULTS = new AnalyzerSettings(0.1, 0.1, 64, 128);
 
-    /** With the default detector settings. */
+    /** With the default detector and admission settings. */
     public AnalyzerSettings(double ewmaAlpha, double roleThreshold, int maxWaitingSteps, int maxNeuronSeriesWidth) {
         this(ewmaAlpha, roleThreshold, maxWaitingSteps, maxNeuronSeriesWidth, DetectorSettings.DEFAULTS);
     }
 
+    /** With the default admission settings. */
+    public AnalyzerSettings(double ewmaAlpha, double roleThreshold, int maxWaitingSteps, int maxNeuronSeriesWidth,
+                            DetectorSettings detectors) {
+        this(ewmaAlpha, roleThreshold, maxWaitingSteps, maxNeuronSeriesWidth, detectors, AdmissionSettings.DEFAULTS);
+    }
+
     public AnalyzerSettings withDetectors(DetectorSettings d) {
-        return new AnalyzerSettings(ewmaAlpha, roleThreshold, maxWaitingSteps, maxNeuronSeriesWidth, d);
+        return new AnalyzerSettings(ewmaAlpha, roleThreshold, maxWaitingSteps, maxNeuronSeriesWidth, d, admission);
+    }
+
+    public AnalyzerSettings withAdmission(AdmissionSettings a) {
+        return new AnalyzerSettings(ewmaAlpha, roleThreshold, maxWaitingSteps, maxNeuronSeriesWidth, detectors, a);
     }
 
     public AnalyzerSettings {
@@ -34,6 +45,9 @@ public record AnalyzerSettings(double ewmaAlpha, double roleThreshold, int maxWa
         }
         if (maxWaitingSteps < 1) {
             throw new IllegalArgumentException("max waiting steps must be >= 1, got " + maxWaitingSteps);
+        }
+        if (admission == null) {
+            throw new IllegalArgumentException("admission settings must not be null");
         }
         if (detectors == null) {
             throw new IllegalArgumentException("detector settings must not be null");

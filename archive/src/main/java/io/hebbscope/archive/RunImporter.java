@@ -33,7 +33,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * produced: RunStarted first, then metrics and layer steps, RunFinished last. Streams record by record.
  */
 public final class RunImporter {
+    /** How long the producer may retry a record (Kafka's default is 2 min). */
+    static final int DELIVERY_TIMEOUT_MS = 10 * 60 * 1000;
     private final Properties clientProps;
+    private boolean served;
     private final Topics topics;
 
     public RunImporter(Properties clientProps, Topics topics) {
@@ -64,6 +67,8 @@ public final class RunImporter {
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, TopicSetup.MAX_MESSAGE_BYTES);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        // A batch tool on possibly busy machines: a record may wait this long for its partition before import fails.
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, DELIVERY_TIMEOUT_MS);
         AtomicReference<Exception> failure = new AtomicReference<>();
         long[] written = {0};
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
@@ -127,8 +132,16 @@ public final class RunImporter {
         }
     }
 
-    private static void send(KafkaProducer<String, byte[]> producer, String topic, String key, byte[] value,
-                             AtomicReference<Exception> failure) {
+    private void send(KafkaProducer<String, byte[]> producer, String topic, String key, byte[] value,
+                      AtomicReference<Exception> failure) {
+        if (!served) {
+            // Topics created just before (by import itself or anyone) may not have leaders yet: producing then races
+            // the partitions' creation and can expire batches (stack notes). Before the first record (once a file
+            // has been read), wait until every partition is served.
+            TopicSetup.awaitServing(clientProps, List.of(topics.runs().name(), topics.trainMetrics().name(),
+                topics.layerSteps().name(), topics.layerStats().name()), TopicSetup.SERVING_TIMEOUT);
+            served = true;
+        }
         producer.send(new ProducerRecord<>(topic, key, value), (m, e) -> {
             if (e != null) {
                 failure.compareAndSet(null, e);

@@ -42,32 +42,8 @@ final class BenchTopics {
         ensure(client, topics);
     }
 
-    /**
-     * Waits until every partition of {@code names} has a leader that answers for it: an idempotent producer's
-     * first batches to a partition still being created can be turned away and end up out of order (stack notes).
-     */
-    static void awaitLeaders(Properties client, Collection<String> names) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        try (Admin admin = Admin.create(client)) {
-            while (System.nanoTime() < deadline) {
-                try {
-                    Map<String, TopicDescription> d = admin.describeTopics(names).allTopicNames().get(60, TimeUnit.SECONDS);
-                    boolean led = d.values().stream().flatMap(t -> t.partitions().stream())
-                        .map(TopicPartitionInfo::leader).allMatch(l -> l != null && !l.isEmpty());
-                    if (led && d.keySet().containsAll(names)) {
-                        // the leader also serves the partition (a produce to it would not be turned away)
-                        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-                        d.values().forEach(t -> t.partitions().forEach(p ->
-                            latest.put(new TopicPartition(t.name(), p.partition()), OffsetSpec.latest())));
-                        admin.listOffsets(latest).all().get(60, TimeUnit.SECONDS);
-                        return;
-                    }
-                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                    // not visible yet: ask again
-                }
-                Thread.sleep(50);
-            }
-        }
-        throw new IllegalStateException("topics " + names + " have no leader for every partition after 5 minutes");
+    /** Waits until every partition of {@code names} has a leader that serves it (see {@link TopicSetup#awaitServing}). */
+    static void awaitLeaders(Properties client, Collection<String> names) {
+        TopicSetup.awaitServing(client, names, TopicSetup.SERVING_TIMEOUT);
     }
 }

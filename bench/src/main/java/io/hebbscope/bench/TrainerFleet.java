@@ -130,7 +130,7 @@ final class TrainerFleet {
             "--activation-sparsity", Double.toString(c.activationSparsity()),
             "--gradient-noise", Double.toString(c.gradientNoise()), "--label-noise", Double.toString(c.labelNoise()),
             "--adam-beta1", Double.toString(c.adamBeta1()), "--adam-beta2", Double.toString(c.adamBeta2()),
-            "--adam-epsilon", Double.toString(c.adamEpsilon()), "--tau", Double.toString(c.tau()),
+            "--adam-epsilon", Double.toString(c.adamEpsilon()), "--tau", c.tauRelative() ? c.tau() + "x" : Double.toString(c.tau()),
             "--clip", Double.toString(c.clip()),
             "--seed", Long.toString(c.seed()), "--publish-every", Integer.toString(policy.every()),
             "--snapshot-every", Integer.toString(policy.snapshotEvery()),
@@ -142,6 +142,13 @@ final class TrainerFleet {
         }
         if (c.batchNorm()) {
             a.add("--batch-norm");
+        }
+        if (!c.decayBiases()) {
+            a.add("--no-decay-biases");
+        }
+        if (c.untilConverged()) {
+            a.addAll(List.of("--until-converged", "--max-epochs", Integer.toString(c.epochs()), "--patience",
+                Integer.toString(c.patience()), "--convergence-tolerance", Double.toString(c.convergenceTolerance())));
         }
         if ("transformer".equals(c.model())) {
             a.addAll(List.of("--vocab-size", Integer.toString(c.vocabSize()), "--sequence-length",

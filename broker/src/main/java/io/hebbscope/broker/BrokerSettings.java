@@ -12,21 +12,34 @@ import java.util.Properties;
 final class BrokerSettings {
     static final String LOG_DIR_NAME = "kafka-logs";
     private static final String BROKER_LISTENER = "PLAINTEXT";
-    private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    /** The client listener's name when the broker is secured. */
+    static final String SASL_LISTENER = "SASL_PLAINTEXT";
+    static final String CONTROLLER_LISTENER = "CONTROLLER";
 
     private BrokerSettings() {}
 
     static Properties of(String host, int brkPort, int ctrlPort, Path dataDir, Duration startTimeout,
                          Map<String, String> overrides) {
+        return of(host, brkPort, ctrlPort, dataDir, startTimeout, null, overrides);
+    }
+
+    /** @param security SASL and ACLs, or null for a broker without either (PLAINTEXT, no authorizer) */
+    static Properties of(String host, int brkPort, int ctrlPort, Path dataDir, Duration startTimeout,
+                         BrokerSecurity security, Map<String, String> overrides) {
         String adv = hostForClients(host);
+        String client = security == null ? BROKER_LISTENER : SASL_LISTENER;
+        String protocol = security == null ? "PLAINTEXT" : "SASL_PLAINTEXT";
         Map<String, String> p = new LinkedHashMap<>();
         p.put("process.roles", "broker,controller");
         p.put("node.id", Integer.toString(EmbeddedKafkaBroker.NODE_ID));
-        p.put("listeners", BROKER_LISTENER + "://" + host + ":" + brkPort + "," + CONTROLLER_LISTENER + "://" + host + ":" + ctrlPort);
-        p.put("advertised.listeners", BROKER_LISTENER + "://" + adv + ":" + brkPort + "," + CONTROLLER_LISTENER + "://" + adv + ":" + ctrlPort);
-        p.put("listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        p.put("listeners", client + "://" + host + ":" + brkPort + "," + CONTROLLER_LISTENER + "://" + host + ":" + ctrlPort);
+        p.put("advertised.listeners", client + "://" + adv + ":" + brkPort + "," + CONTROLLER_LISTENER + "://" + adv + ":" + ctrlPort);
+        p.put("listener.security.protocol.map", client + ":" + protocol + "," + CONTROLLER_LISTENER + ":" + protocol);
         p.put("controller.listener.names", CONTROLLER_LISTENER);
-        p.put("inter.broker.listener.name", BROKER_LISTENER);
+        p.put("inter.broker.listener.name", client);
+        if (security != null) {
+            secure(p, security);
+        }
         p.put("controller.quorum.bootstrap.servers", adv + ":" + ctrlPort);
         p.put("log.dirs", dataDir.resolve(LOG_DIR_NAME).toAbsolutePath().toString());
         // Kafka's own startup waits (for the quorum, registration, catch-up) are unbounded by default.
@@ -61,6 +74,29 @@ final class BrokerSettings {
         Properties props = new Properties();
         props.putAll(p);
         return props;
+    }
+
+    /**
+     * SCRAM-SHA-512 on the client (and inter-broker) listener, PLAIN for admin alone on the controller listener (Kafka
+     * does not offer SCRAM there), the StandardAuthorizer with admin as the only super user and no access without an ACL.
+     */
+    private static void secure(Map<String, String> p, BrokerSecurity security) {
+        String pw = security.adminPassword();
+        String sasl = "listener.name." + SASL_LISTENER.toLowerCase(java.util.Locale.ROOT) + ".";
+        p.put("sasl.enabled.mechanisms", BrokerSecurity.MECHANISM);
+        p.put(sasl + "sasl.enabled.mechanisms", BrokerSecurity.MECHANISM);
+        p.put(sasl + BrokerSecurity.MECHANISM.toLowerCase(java.util.Locale.ROOT) + ".sasl.jaas.config",
+            BrokerSecurity.jaas("org.apache.kafka.common.security.scram.ScramLoginModule", BrokerSecurity.ADMIN, pw));
+        p.put("sasl.mechanism.inter.broker.protocol", BrokerSecurity.MECHANISM);
+        String ctrl = "listener.name." + CONTROLLER_LISTENER.toLowerCase(java.util.Locale.ROOT) + ".";
+        p.put(ctrl + "sasl.enabled.mechanisms", "PLAIN");
+        // username/password: what this node sends to its controller; user_admin: the one login the controller accepts
+        p.put(ctrl + "plain.sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+            + BrokerSecurity.ADMIN + "\" password=\"" + pw + "\" user_" + BrokerSecurity.ADMIN + "=\"" + pw + "\";");
+        p.put("sasl.mechanism.controller.protocol", "PLAIN");
+        p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        p.put("super.users", "User:" + BrokerSecurity.ADMIN);
+        p.put("allow.everyone.if.no.acl.found", "false");
     }
 
     /** The address clients are told: the host itself, or 127.0.0.1 when it is a wildcard address. */

@@ -20,6 +20,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
@@ -62,6 +65,14 @@ import org.slf4j.LoggerFactory;
  * topic config {@code max.message.bytes} raised (or rely on the broker default set here) and producers
  * need {@code max.request.size}.
  *
+ * <h2>Security</h2>
+ * With {@link Builder#security(BrokerSecurity)} both listeners speak {@code SASL_PLAINTEXT} (the client listener,
+ * named {@code SASL_PLAINTEXT}, SCRAM-SHA-512; the controller listener PLAIN for {@code admin} only), the
+ * StandardAuthorizer enforces the given ACLs ({@code super.users=User:admin}, nothing allowed without an ACL), and
+ * every start makes the users and ACLs exactly those given. {@link #adminProperties()} then carry admin's SASL
+ * settings and {@link #clientProperties(String)} those of a user. {@code server.properties}, which holds the admin
+ * password, is readable by its owner only.
+ *
  * <h2>Logging</h2>
  * The broker logs through SLF4J and is chatty: at INFO it prints several hundred lines per start and stop.
  * This library ships no logging configuration; applications embedding it should set:
@@ -98,7 +109,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** 8 MiB: broker {@code message.max.bytes} and {@code replica.fetch.max.bytes}. */
     public static final int MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
     /** Default for {@link Builder#startTimeout(Duration)}. */
-    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofMinutes(10);
 
     private static final int BIND_ATTEMPTS = 3;
 
@@ -108,6 +119,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final int requestedControllerPort;
     private final Map<String, String> overrides;
     private final Duration startTimeout;
+    private final BrokerSecurity security;
 
     private enum State { NEW, STARTING, RUNNING, CLOSED }
 
@@ -127,6 +139,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         this.requestedControllerPort = b.controllerPort;
         this.overrides = Map.copyOf(b.overrides);
         this.startTimeout = b.startTimeout;
+        this.security = b.security;
     }
 
     /** A builder with the defaults: temporary data dir deleted on close, 127.0.0.1, free ports. */
@@ -153,12 +166,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         long deadline = t0 + startTimeout.toNanos();
         try {
             dataDir = data.create();
+            String previousAdminPassword = security == null ? null : previousAdminPassword(deadline);
             BrokerStartException lastBindFailure = null;
             KafkaExitGuard.install();
             try {
                 for (int attempt = 1; attempt <= BIND_ATTEMPTS; attempt++) {
                     try {
-                        startOnce(deadline);
+                        startOnce(deadline, previousAdminPassword);
                         lastBindFailure = null;
                         break;
                     } catch (PortInUseException e) {
@@ -190,7 +204,45 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
-    private void startOnce(long deadline) {
+    /**
+     * For a secured start on a directory used before: the admin password of the last start (admin's SCRAM credential
+     * still holds it), or null. A directory used without security gets admin's credential first, from a short start
+     * without security on a free loopback port.
+     */
+    private String previousAdminPassword(long deadline) {
+        Properties now = BrokerSettings.of(host, 1, 2, dataDir, startTimeout, security, overrides);
+        Properties previous = KraftStorage.previousConfig(dataDir);
+        if (previous == null || !KraftStorage.isFormatted(now)) {
+            return null;
+        }
+        String password = KraftStorage.adminPassword(previous);
+        if (password == null) {
+            addAdminCredentialWithoutSecurity(deadline);
+        }
+        return password;
+    }
+
+    private void addAdminCredentialWithoutSecurity(long deadline) {
+        LOG.info("The Kafka data directory {} was used without security: adding admin's SCRAM credential first", dataDir);
+        Builder b = builder().dataDir(dataDir).keepData(true)
+            .startTimeout(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        if (overrides.containsKey("log.dirs")) {
+            b.brokerProperty("log.dirs", overrides.get("log.dirs"));
+        }
+        try (EmbeddedKafkaBroker plain = b.build().start(); Admin a = Admin.create(plain.adminProperties())) {
+            a.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(BrokerSecurity.ADMIN,
+                new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, SecuritySync.ITERATIONS), security.adminPassword())))
+                .all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new BrokerStartException("Cannot add admin's SCRAM credential to the Kafka data directory " + dataDir
+                + ": " + causeChain(e), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BrokerStartException("Interrupted while adding admin's SCRAM credential", e);
+        }
+    }
+
+    private void startOnce(long deadline, String previousAdminPassword) {
         // Fixed ports are checked first: a clear message, and none of Kafka's ERROR stack traces.
         if (requestedBrokerPort > 0 && !Ports.isFree(host, requestedBrokerPort)) {
             throw new BrokerStartException("Cannot start the Kafka broker: broker port " + host + ":" + requestedBrokerPort
@@ -205,9 +257,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         while (brkPort == ctrlPort) {
             brkPort = Ports.free(host);
         }
-        Properties props = BrokerSettings.of(host, brkPort, ctrlPort, dataDir, startTimeout, overrides);
+        Properties props = BrokerSettings.of(host, brkPort, ctrlPort, dataDir, startTimeout, security, overrides);
         long tFormat = System.nanoTime();
-        clusterId = KraftStorage.prepare(props, dataDir);
+        clusterId = KraftStorage.prepare(props, dataDir, security);
         LOG.debug("Storage ready in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - tFormat));
 
         KafkaConfig config;
@@ -238,8 +290,18 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         controllerPort = ctrlPort;
         bootstrapServers = BrokerSettings.hostForClients(host) + ":" + brkPort;
         long tReady = System.nanoTime();
+        SecuritySync sync = security == null ? null : new SecuritySync(security, bootstrapServers, deadline);
+        if (sync != null) {
+            sync.credentials(previousAdminPassword);
+        }
         awaitReady(deadline);
         LOG.debug("Broker answered describeCluster after {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - tReady));
+        if (sync != null) {
+            long tAcls = System.nanoTime();
+            sync.acls();
+            sync.awaitEnforced();
+            LOG.debug("Users and ACLs in force after {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - tAcls));
+        }
     }
 
     private void awaitReady(long deadline) {
@@ -273,13 +335,42 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /**
-     * Fresh client properties holding just {@code bootstrap.servers}: usable as they are for an Admin
-     * client, and as the base of producer, consumer and Streams properties.
+     * Fresh client properties holding just {@code bootstrap.servers} (and, for a {@link Builder#security secured}
+     * broker, the SASL settings of the super user {@code admin}): usable as they are for an Admin client, and as
+     * the base of producer, consumer and Streams properties.
      */
     public Properties adminProperties() {
         Properties p = new Properties();
+        if (security != null) {
+            p.putAll(BrokerSecurity.clientProperties(BrokerSecurity.ADMIN, security.adminPassword()));
+        }
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         return p;
+    }
+
+    /**
+     * Client properties of one of the {@link Builder#security secured} broker's users: {@code bootstrap.servers},
+     * {@code security.protocol=SASL_PLAINTEXT}, {@code sasl.mechanism=SCRAM-SHA-512} and its {@code sasl.jaas.config}.
+     *
+     * @throws IllegalStateException when the broker is not secured or not started
+     * @throws IllegalArgumentException when there is no such user
+     */
+    public Properties clientProperties(String user) {
+        if (security == null) {
+            throw new IllegalStateException("EmbeddedKafkaBroker is not secured: it has no users");
+        }
+        String password = BrokerSecurity.ADMIN.equals(user) ? security.adminPassword() : security.users().get(user);
+        if (password == null) {
+            throw new IllegalArgumentException("no user '" + user + "' (users: " + security.users().keySet() + ")");
+        }
+        Properties p = BrokerSecurity.clientProperties(user, password);
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        return p;
+    }
+
+    /** The SASL users and ACLs this broker enforces, or null when it is not secured. */
+    public BrokerSecurity security() {
+        return security;
     }
 
     /** The port clients connect to (valid after {@link #start()}). */
@@ -463,8 +554,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         private int controllerPort;
         private final Map<String, String> overrides = new LinkedHashMap<>();
         private Duration startTimeout = DEFAULT_START_TIMEOUT;
+        private BrokerSecurity security;
 
         private Builder() {
+        }
+
+        /**
+         * Authentication (SASL: SCRAM-SHA-512 for clients, PLAIN for the controller listener) and authorization
+         * (ACLs, nothing allowed without one) with these users and ACLs, applied on every start; see
+         * {@link BrokerSecurity}. Default: none (PLAINTEXT, every client may do everything).
+         */
+        public Builder security(BrokerSecurity security) {
+            this.security = Objects.requireNonNull(security, "security");
+            return this;
         }
 
         /** The data directory (created if missing). Default: a fresh temporary directory. */
@@ -509,7 +611,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             return this;
         }
 
-        /** How long {@link EmbeddedKafkaBroker#start()} may take before it fails. Default 60 s. */
+        /** How long {@link EmbeddedKafkaBroker#start()} may take before it fails. Default 10 min: a busy machine took over a minute. */
         public Builder startTimeout(Duration timeout) {
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("startTimeout must be positive");
@@ -559,7 +661,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** For diagnostics: the effective broker properties for given ports (used by tests). */
     static Map<String, String> describeDefaults(Path dir) {
-        Properties p = BrokerSettings.of("127.0.0.1", 1, 2, dir, DEFAULT_START_TIMEOUT, Map.of());
+        return describe(BrokerSettings.of("127.0.0.1", 1, 2, dir, DEFAULT_START_TIMEOUT, Map.of()));
+    }
+
+    /** For diagnostics: the effective broker properties of a secured broker for given ports (used by tests). */
+    static Map<String, String> describeSecured(Path dir, BrokerSecurity security) {
+        return describe(BrokerSettings.of("127.0.0.1", 1, 2, dir, DEFAULT_START_TIMEOUT, security, Map.of()));
+    }
+
+    private static Map<String, String> describe(Properties p) {
         return p.stringPropertyNames().stream().sorted().collect(Collectors.toMap(k -> k, p::getProperty, (x, y) -> x, LinkedHashMap::new));
     }
 }

@@ -49,7 +49,8 @@ class EmbeddedKafkaBrokerTest {
         assertThat(kafka.adminProperties()).containsEntry("bootstrap.servers", kafka.bootstrapServers());
         assertThat(kafka.clusterId()).isNotBlank();
         assertThat(Files.isDirectory(kafka.dataDir())).isTrue();
-        assertThat(startMillis).as("start time in ms").isLessThan(20_000);
+        // 1.5-2 s on a quiet machine; a loaded one took over a minute (issue 11): bounded by the start timeout only
+        assertThat(startMillis).as("start time in ms").isLessThan(EmbeddedKafkaBroker.DEFAULT_START_TIMEOUT.toMillis());
         System.out.println("EmbeddedKafkaBroker start took " + startMillis + " ms");
     }
 

@@ -125,7 +125,7 @@ class LifecycleTest {
                 .containsEntry("replica.fetch.max.bytes", Integer.toString(8 * 1024 * 1024))
                 .containsEntry("log.retention.bytes", "-1")
                 .containsEntry("num.partitions", "1")
-                .containsEntry("server.max.startup.time.ms", "60000")
+                .containsEntry("server.max.startup.time.ms", "600000")
                 .containsEntry("listeners", "PLAINTEXT://127.0.0.1:1,CONTROLLER://127.0.0.1:2")
                 .containsEntry("controller.quorum.bootstrap.servers", "127.0.0.1:2");
     }

@@ -14,7 +14,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
@@ -22,6 +25,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * keeps the latest result per layer, and the recent ones so that all layers can be shown at one step.
  */
 final class AlignmentWatcher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AlignmentWatcher.class);
     /** Recent steps kept per layer; layers of one run rarely get this far apart. */
     static final int RECENT_STEPS = 256;
     private final KafkaConsumer<String, LayerAlignment> consumer;
@@ -30,6 +34,7 @@ final class AlignmentWatcher implements AutoCloseable {
     private final Map<String, NavigableMap<Long, LayerAlignment>> recent = new HashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread thread;
+    private final String topic;
 
     AlignmentWatcher(Properties clientProps, Topics topics, String runId) {
         this.runId = runId;
@@ -39,7 +44,7 @@ final class AlignmentWatcher implements AutoCloseable {
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumer = new KafkaConsumer<>(p, new StringDeserializer(), topics.layerAlignment().valueSerde().deserializer());
-        TopicPartitions.assignFromBeginning(consumer, topics.layerAlignment().name());
+        topic = topics.layerAlignment().name();
         thread = new Thread(this::poll, "alignment-watcher");
         thread.setDaemon(true);
         thread.start();
@@ -47,6 +52,7 @@ final class AlignmentWatcher implements AutoCloseable {
 
     private void poll() {
         try {
+            TopicPartitions.assignFromBeginning(consumer, topic);
             while (!closed.get()) {
                 for (ConsumerRecord<String, LayerAlignment> r : consumer.poll(Duration.ofMillis(200))) {
                     LayerAlignment a = r.value();
@@ -68,6 +74,10 @@ final class AlignmentWatcher implements AutoCloseable {
             }
         } catch (WakeupException e) {
             // closing
+        } catch (AuthorizationException e) {
+            // a secured cluster where this user may not read the analyzer's results: training goes on without them
+            LOG.warn("cannot show the live alignment: user not authorized to read topic {} ({}); training goes on",
+                topic, e.getMessage());
         } finally {
             consumer.close();
         }

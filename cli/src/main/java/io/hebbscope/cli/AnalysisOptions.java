@@ -1,12 +1,20 @@
 package io.hebbscope.cli;
 
+import io.hebbscope.analyzer.Analyzer;
 import io.hebbscope.analyzer.AnalyzerSettings;
 import io.hebbscope.analyzer.detect.DetectorSettings;
 import io.hebbscope.analyzer.plugin.AnalyzerPlugin;
 import io.hebbscope.analyzer.plugin.Plugins;
+import io.hebbscope.analyzer.metrics.MetricsAuth;
 import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -26,6 +34,11 @@ final class AnalysisOptions {
     @Option(names = "--metrics-port", defaultValue = "9400",
         description = "Port of the Prometheus endpoint; 0 picks a free one, -1 disables it (default: ${DEFAULT-VALUE}).")
     int metricsPort;
+
+    @Option(names = "--metrics-auth", paramLabel = "FILE",
+        description = "Require HTTP basic authentication on the Prometheus endpoint: USER=PASSWORD lines (properties) "
+            + "of who may scrape (see docs/security.md).")
+    Path metricsAuthFile;
 
     @Option(names = "--ewma-alpha", defaultValue = "0.1", description = "Weight of the newest step in rolling alignment (default: ${DEFAULT-VALUE}).")
     double ewmaAlpha;
@@ -90,12 +103,64 @@ final class AnalysisOptions {
         description = "Remove a finished run's metric series this long after their last update (default: ${DEFAULT-VALUE}).")
     long expireRunsAfter;
 
+    @Option(names = "--unknown-run-grace", defaultValue = "2m", paramLabel = "DURATION", converter = DurationOption.class,
+        description = "How long records of a run without a valid RunStarted wait for it before they go to the dead letters "
+            + "as unknown_run (500ms, 90s, 2m, 1h; default: ${DEFAULT-VALUE}).")
+    java.time.Duration unknownRunGrace;
+
+    @Option(names = "--max-active-runs", defaultValue = "100", paramLabel = "N",
+        description = "Runs tracked at once (admitted, neither finished nor idle); a RunStarted beyond it goes to the dead "
+            + "letters as too_many_runs. Also the most runs with metric series (default: ${DEFAULT-VALUE}).")
+    int maxActiveRuns;
+
+    @Option(names = "--max-waiting-records", defaultValue = "10000", paramLabel = "N",
+        description = "Records of unknown runs kept per task while they wait; beyond it the oldest goes to the dead letters "
+            + "(default: ${DEFAULT-VALUE}).")
+    int maxWaitingRecords;
+
+    @Option(names = "--run-idle-timeout", defaultValue = "1h", paramLabel = "DURATION", converter = DurationOption.class,
+        description = "An unfinished run without RunStarted or StepMetrics for this long (record time) stops counting as "
+            + "active (default: ${DEFAULT-VALUE}).")
+    java.time.Duration runIdleTimeout;
+
     @Option(names = "--partitions", defaultValue = "4", description = "Partitions of created topics (default: ${DEFAULT-VALUE}).")
     int partitions;
+
+    @Option(names = "--stream-threads", defaultValue = "" + Analyzer.DEFAULT_STREAM_THREADS, paramLabel = "N",
+        description = "Kafka Streams threads of this analyzer; its tasks (2 per partition) are spread over them: more "
+            + "than one pays off with more than 2 cores (default: ${DEFAULT-VALUE}).")
+    int streamThreads;
 
     /** How long finished runs' series stay; validated by {@link #settings}. */
     java.time.Duration finishedRunRetention() {
         return java.time.Duration.ofSeconds(expireRunsAfter);
+    }
+
+    /** Who may scrape the metrics endpoint (--metrics-auth), or null: anyone who reaches it. Bad files: exit code 2. */
+    MetricsAuth metricsAuth(CommandLine cmd) {
+        if (metricsAuthFile == null) {
+            return null;
+        }
+        String where = "--metrics-auth " + metricsAuthFile + ": ";
+        if (!Files.isRegularFile(metricsAuthFile)) {
+            throw new CommandLine.ParameterException(cmd, where + "file not found");
+        }
+        Properties users = new Properties();
+        try (Reader r = Files.newBufferedReader(metricsAuthFile, StandardCharsets.UTF_8)) {
+            users.load(r);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, where + "cannot read it: " + e.getMessage());
+        }
+        if (users.isEmpty()) {
+            throw new CommandLine.ParameterException(cmd, where + "no USER=PASSWORD line: name at least one user who may scrape");
+        }
+        Map<String, String> map = new TreeMap<>();
+        users.stringPropertyNames().forEach(u -> map.put(u.trim(), users.getProperty(u).trim()));
+        try {
+            return MetricsAuth.of(map);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, where + e.getMessage());
+        }
     }
 
     /** The selected plug-ins, discovered on the classpath and in --plugin-dir. */
@@ -115,6 +180,22 @@ final class AnalysisOptions {
         }
     }
 
+    private io.hebbscope.analyzer.AdmissionSettings admission() {
+        if (unknownRunGrace.isNegative()) {
+            throw new IllegalArgumentException("--unknown-run-grace must be >= 0, got " + unknownRunGrace);
+        }
+        if (maxActiveRuns < 1) {
+            throw new IllegalArgumentException("--max-active-runs must be >= 1, got " + maxActiveRuns);
+        }
+        if (maxWaitingRecords < 1) {
+            throw new IllegalArgumentException("--max-waiting-records must be >= 1, got " + maxWaitingRecords);
+        }
+        if (runIdleTimeout.isNegative() || runIdleTimeout.isZero()) {
+            throw new IllegalArgumentException("--run-idle-timeout must be > 0, got " + runIdleTimeout);
+        }
+        return new io.hebbscope.analyzer.AdmissionSettings(unknownRunGrace, maxActiveRuns, maxWaitingRecords, runIdleTimeout);
+    }
+
     AnalyzerSettings settings(CommandLine cmd) {
         if (expireRunsAfter < 0) {
             throw new CommandLine.ParameterException(cmd, "--expire-runs-after must be >= 0 seconds, got " + expireRunsAfter);
@@ -125,6 +206,9 @@ final class AnalysisOptions {
         if (partitions < 1) {
             throw new CommandLine.ParameterException(cmd, "--partitions must be >= 1, got " + partitions);
         }
+        if (streamThreads < 1 || streamThreads > 64) {
+            throw new CommandLine.ParameterException(cmd, "--stream-threads must be 1..64, got " + streamThreads);
+        }
         try {
             DetectorSettings d = DetectorSettings.DEFAULTS;
             DetectorSettings detectors = new DetectorSettings(window, rolePersistence, bumpHalfWidth, bumpMinRise,
@@ -132,7 +216,7 @@ final class AnalysisOptions {
                 d.phaseZ(), oscStrong, oscMinFlips, oscMinShare, Math.min(d.oscExitShare(), oscMinShare), statMaxRatio,
                 statMaxNormChange, statSteps);
             return new AnalyzerSettings(ewmaAlpha, roleThreshold, AnalyzerSettings.DEFAULTS.maxWaitingSteps(), maxNeuronSeries,
-                detectors);
+                detectors, admission());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
         }

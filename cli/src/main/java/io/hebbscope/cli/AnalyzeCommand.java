@@ -29,9 +29,8 @@ final class AnalyzeCommand implements Callable<Integer> {
         description = "Local state of the analyzer (default: ${DEFAULT-VALUE}).")
     Path stateDir;
 
-    @Option(names = "--replication", defaultValue = "-1",
-        description = "Replication factor of created topics; -1: the broker's default (default: ${DEFAULT-VALUE}).")
-    short replication;
+    @Mixin
+    ReplicationOptions replicas;
 
     @Option(names = "--output-topic-prefix", paramLabel = "PREFIX",
         description = "Write the derived topics (alignment, phases, dead letters) under this prefix instead of --topic-prefix:"
@@ -46,6 +45,8 @@ final class AnalyzeCommand implements Callable<Integer> {
         CommandLine cmd = spec.commandLine();
         var settings = analysis.settings(cmd);
         var plugins = analysis.plugins(cmd);
+        var metricsAuth = analysis.metricsAuth(cmd);
+        replicas.validate(cmd);
         var topics = kafka.topics(cmd);
         io.hebbscope.schema.Topics output;
         try {
@@ -58,8 +59,10 @@ final class AnalyzeCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
         try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, applicationId, stateDir, settings,
-            analysis.metricsHost, analysis.metricsPort, analysis.partitions, replication)
-            .withOutputTopics(output).withFinishedRunRetention(analysis.finishedRunRetention()), plugins)) {
+            analysis.metricsHost, analysis.metricsPort, analysis.partitions, replicas.replication)
+            .withOutputTopics(output).withFinishedRunRetention(analysis.finishedRunRetention()).withMetricsAuth(metricsAuth)
+                .withStreamThreads(analysis.streamThreads).withMinInsyncReplicas(replicas.minInsyncReplicas),
+            plugins)) {
             // On Ctrl-C the JVM exits once the hooks return: the hook waits for the analyzer to commit and close.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stop.countDown();
@@ -71,7 +74,8 @@ final class AnalyzeCommand implements Callable<Integer> {
             }, "analyzer-shutdown"));
             analyzer.awaitRunning(Duration.ofSeconds(120));
             cmd.getOut().printf("analyzer %s running on %s%s; Ctrl-C to stop%n", applicationId, kafka.bootstrapServers,
-                analyzer.metricsPort() > 0 ? ", metrics at http://" + analysis.metricsHost + ":" + analyzer.metricsPort() + "/metrics" : "");
+                analyzer.metricsPort() > 0 ? ", metrics at http://" + analysis.metricsHost + ":" + analyzer.metricsPort() + "/metrics"
+                    + (metricsAuth != null ? " (basic auth)" : "") : "");
             if (!plugins.isEmpty()) {
                 cmd.getOut().println("plug-ins: " + plugins.stream().map(p -> p.id()).toList());
             }

@@ -24,6 +24,14 @@ final class BrokerCommand implements Callable<Integer> {
         description = "Where the log lives (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
+    @Option(names = "--security", paramLabel = "FILE",
+        description = "Require SASL (SCRAM-SHA-512) logins and ACLs: users, passwords and hebbscope roles from this "
+            + "properties file (see docs/security.md).")
+    Path security;
+
+    @CommandLine.Mixin
+    BrokerStartOptions brokerStart;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -33,11 +41,30 @@ final class BrokerCommand implements Callable<Integer> {
         if (port < 1 || port > 65535) {
             throw new CommandLine.ParameterException(cmd, "--port must be 1..65535, got " + port);
         }
+        brokerStart.timeout(cmd);
+        SecurityFile securityFile = null;
+        if (security != null) {
+            try {
+                securityFile = SecurityFile.read(security);
+            } catch (SecurityFile.InvalidException e) {
+                throw new CommandLine.ParameterException(cmd, e.getMessage());
+            }
+            String warning = securityFile.permissionWarning();
+            if (warning != null) {
+                cmd.getErr().println(warning);
+            }
+        }
         LogFile.announce(cmd.getOut());
+        cmd.getOut().print("starting Kafka ... ");
+        cmd.getOut().flush();
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
-        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().host(host).brokerPort(port).dataDir(dataDir)
-            .keepData(true).build().start()) {
+        EmbeddedKafkaBroker.Builder builder = EmbeddedKafkaBroker.builder().host(host).brokerPort(port).dataDir(dataDir)
+            .keepData(true);
+        if (securityFile != null) {
+            builder.security(securityFile.brokerSecurity());
+        }
+        try (EmbeddedKafkaBroker broker = brokerStart.start(cmd, builder, cmd.getOut())) {
             // On Ctrl-C the JVM exits once the hooks return: the hook waits for a clean shutdown of the log.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stop.countDown();
@@ -47,8 +74,12 @@ final class BrokerCommand implements Callable<Integer> {
                     Thread.currentThread().interrupt();
                 }
             }, "broker-shutdown"));
-            cmd.getOut().printf("Kafka broker running: --bootstrap-servers %s (data in %s); Ctrl-C to stop%n",
+            cmd.getOut().printf("%nKafka broker running: --bootstrap-servers %s (data in %s); Ctrl-C to stop%n",
                 broker.bootstrapServers(), dataDir.toAbsolutePath());
+            if (securityFile != null) {
+                cmd.getOut().printf("secured: SASL_PLAINTEXT with %s logins and ACLs for %s; clients need --client-config"
+                    + " (docs/security.md)%n", io.hebbscope.broker.BrokerSecurity.MECHANISM, securityFile.describeUsers());
+            }
             stop.await();
         } finally {
             closed.countDown();

@@ -40,6 +40,9 @@ final class DemoCommand implements Callable<Integer> {
         description = "Keep the broker's data (the event log) in this directory; default: a temporary one, deleted at exit.")
     Path dataDir;
 
+    @Mixin
+    BrokerStartOptions brokerStart;
+
     @Option(names = "--no-progress", description = "Print one line per epoch instead of a progress bar.")
     boolean noProgress;
 
@@ -56,6 +59,8 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter out = cmd.getOut();
         var config = training.config(cmd);
         var policy = training.policy(cmd);
+        var metricsAuth = analysis.metricsAuth(cmd);
+        brokerStart.timeout(cmd);
         // Start-up work that does not need Kafka (ND4J, the task's data) overlaps with the broker's start.
         CompletableFuture<Trainer> trainer = TrainingSession.prepare(config);
         var settings = analysis.settings(cmd);
@@ -70,7 +75,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             out.print("starting Kafka ... ");
             out.flush();
-            try (EmbeddedKafkaBroker broker = brokerBuilder.build().start()) {
+            try (EmbeddedKafkaBroker broker = brokerStart.start(cmd, brokerBuilder, out)) {
                 out.println(broker.bootstrapServers() + (dataDir != null ? " (data in " + dataDir.toAbsolutePath() + ")" : ""));
                 Properties client = new Properties();
                 client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
@@ -78,14 +83,17 @@ final class DemoCommand implements Callable<Integer> {
                 TopicSetup.ensureTopics(client, topics, analysis.partitions, (short) 1);
                 try (BackgroundAnalyzer analyzer = new BackgroundAnalyzer(new Analyzer.Options(client, topics,
                     "hebbscope-analyzer", work.resolve("streams"), settings, analysis.metricsHost, analysis.metricsPort,
-                    analysis.partitions, (short) 1).withFinishedRunRetention(analysis.finishedRunRetention()), plugins)) {
+                    analysis.partitions, (short) 1).withFinishedRunRetention(analysis.finishedRunRetention())
+                    .withMetricsAuth(metricsAuth)
+                .withStreamThreads(analysis.streamThreads), plugins)) {
                     if (!plugins.isEmpty()) {
                         out.println("plug-ins: " + plugins.stream().map(p -> p.id()).toList());
                     }
                     if (analysis.metricsPort >= 0) {
                         // A free port (0) is known once the endpoint listens.
                         int port = analysis.metricsPort > 0 ? analysis.metricsPort : analyzer.awaitStarted().metricsPort();
-                        out.printf("analyzer starting; Prometheus metrics at http://%s:%d/metrics%n", analysis.metricsHost, port);
+                        out.printf("analyzer starting; Prometheus metrics at http://%s:%d/metrics%s%n", analysis.metricsHost, port,
+                            metricsAuth != null ? " (basic auth)" : "");
                     }
                     // Live first: training starts once the analyzer is RUNNING (it started beside the trainer's
                     // preparation), so the analysis follows from the first step instead of catching up afterwards.

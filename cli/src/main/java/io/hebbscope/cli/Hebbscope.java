@@ -24,9 +24,21 @@ public final class Hebbscope implements Runnable {
 
     /** A command line that reports failures as one clear line (the stack trace only with -Dhebbscope.debug). */
     public static CommandLine commandLine() {
+        return commandLine(false);
+    }
+
+    /** @param process whether the command is this JVM's whole life: deadlines then count the JVM's start-up too */
+    static CommandLine commandLine(boolean process) {
         CommandLine cl = new CommandLine(new Hebbscope());
+        cl.setExecutionStrategy(parsed -> {
+            if (!process) {
+                CommandClock.executionStarts();
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println(cmd.getColorScheme().errorText("error: " + describe(e)));
+            String refused = KafkaAccessErrors.describe(e, cmd);
+            cmd.getErr().println(cmd.getColorScheme().errorText("error: " + (refused != null ? refused : describe(e))));
             if (Boolean.getBoolean("hebbscope.debug")) {
                 e.printStackTrace(cmd.getErr());
             }
@@ -50,6 +62,7 @@ public final class Hebbscope implements Runnable {
         if (args.length > 0 && args[0].matches("[a-z]+")) {
             System.setProperty(LogFile.COMMAND_PROPERTY, args[0]);
         }
-        System.exit(commandLine().execute(args));
+        CommandClock.processStarts();
+        System.exit(commandLine(true).execute(args));
     }
 }

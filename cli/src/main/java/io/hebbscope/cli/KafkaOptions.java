@@ -8,7 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.utils.Utils;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -27,8 +33,12 @@ final class KafkaOptions {
     String topicPrefix;
 
     @Option(names = "--connect-timeout", defaultValue = "15", paramLabel = "SECONDS",
-        description = "Give up when the cluster does not answer within this many seconds (default: ${DEFAULT-VALUE}).")
+        description = "Give up when the cluster does not answer within this many seconds of the command's start "
+            + "(default: ${DEFAULT-VALUE}).")
     int connectTimeoutSeconds;
+
+    /** However late the check starts (a slow JVM start on a busy machine), it gets at least this long. */
+    static final long MIN_CHECK_MS = 1_000;
 
     Properties clientProps(CommandLine cmd) {
         Properties p = new Properties();
@@ -43,8 +53,27 @@ final class KafkaOptions {
                     + ": " + e.getMessage());
             }
         }
-        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, requireValidBootstrap(cmd, "--bootstrap-servers", bootstrapServers));
         return p;
+    }
+
+    /**
+     * Checks the form of a bootstrap server list (HOST:PORT[,HOST:PORT...], port 1-65535) without resolving the hosts:
+     * a malformed list is a bad option (exit code 2), an unresolvable host a runtime failure (1).
+     */
+    static String requireValidBootstrap(CommandLine cmd, String option, String servers) {
+        if (servers == null || servers.isBlank()) {
+            throw new CommandLine.ParameterException(cmd, option + " must name at least one HOST:PORT");
+        }
+        for (String server : servers.split(",")) {
+            String s = server.trim();
+            String host = Utils.getHost(s);
+            Integer port = Utils.getPort(s);
+            if (host == null || host.isEmpty() || port == null || port < 1 || port > 65535) {
+                throw new CommandLine.ParameterException(cmd, option + ": '" + s + "' is not HOST:PORT with a port 1-65535");
+            }
+        }
+        return servers;
     }
 
     Topics topics(CommandLine cmd) {
@@ -55,13 +84,70 @@ final class KafkaOptions {
         }
     }
 
-    /** Fails with a clear message, within the connect timeout, when the cluster does not answer. */
+    /**
+     * Fails with a clear message when the cluster does not answer within the connect timeout, counted from the
+     * command's start (see {@link CommandClock}); a client configuration Kafka rejects is a bad option (exit code 2).
+     */
     Properties connect(CommandLine cmd) {
         if (connectTimeoutSeconds < 1) {
             throw new CommandLine.ParameterException(cmd, "--connect-timeout must be >= 1 second");
         }
         Properties p = clientProps(cmd);
-        KafkaReachability.check(p, Duration.ofSeconds(connectTimeoutSeconds));
+        try {
+            check(p, Duration.ofSeconds(connectTimeoutSeconds));
+        } catch (KafkaReachability.KafkaUnreachableException e) {
+            ConfigException config = configProblem(e);
+            if (config != null) {
+                throw new CommandLine.ParameterException(cmd, "invalid Kafka client configuration: " + config.getMessage());
+            }
+            throw e;
+        }
         return p;
+    }
+
+    /**
+     * Runs the reachability check with a hard deadline: what is left of {@code timeout} since the command's start
+     * (at least {@link #MIN_CHECK_MS}). The check runs on a thread of its own, so nothing it waits for (creating or
+     * closing the client) can stretch the deadline.
+     */
+    static void check(Properties client, Duration timeout) {
+        long leftMs = Math.max(MIN_CHECK_MS, timeout.toMillis() - CommandClock.elapsedMillis());
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                KafkaReachability.check(client, Duration.ofMillis(leftMs));
+                done.complete(null);
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            }
+        }, "kafka-reachability");
+        t.setDaemon(true);
+        t.start();
+        String bootstrap = String.valueOf(client.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG));
+        try {
+            done.get(leftMs + 200, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new KafkaReachability.KafkaUnreachableException("Kafka is not reachable at bootstrap.servers=" + bootstrap
+                + ": no broker answered within " + timeout.toSeconds() + " s", bootstrap, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaReachability.KafkaUnreachableException("interrupted while reaching Kafka at " + bootstrap, bootstrap, e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** The client configuration error behind a failed check, if that is what it was (not an unresolvable host). */
+    private static ConfigException configProblem(Throwable e) {
+        for (Throwable c = e; c != null && c != c.getCause(); c = c.getCause()) {
+            if (c instanceof ConfigException config && (config.getMessage() == null
+                || !config.getMessage().startsWith("No resolvable bootstrap urls"))) {
+                return config;
+            }
+        }
+        return null;
     }
 }

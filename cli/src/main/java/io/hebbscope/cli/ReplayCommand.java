@@ -22,6 +22,9 @@ import picocli.CommandLine.Option;
     description = "Analyze stored events again (all runs or --run ones) into topics of their own prefix, then exit.")
 final class ReplayCommand implements Callable<Integer> {
     @Mixin
+    ReplicationOptions replicas;
+
+    @Mixin
     KafkaOptions kafka;
 
     @Mixin
@@ -49,6 +52,8 @@ final class ReplayCommand implements Callable<Integer> {
         CommandLine cmd = spec.commandLine();
         var settings = analysis.settings(cmd);
         var plugins = analysis.plugins(cmd);
+        var metricsAuth = analysis.metricsAuth(cmd);
+        replicas.validate(cmd);
         Topics in = kafka.topics(cmd);
         long now = System.currentTimeMillis() / 1000;
         Topics out;
@@ -66,7 +71,8 @@ final class ReplayCommand implements Callable<Integer> {
         ReplayProgress progress = ReplayProgress.capture(client, in, appId);
         Path state = Files.createTempDirectory("hebbscope-replay");
         try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, in, appId, state, settings, analysis.metricsHost,
-            analysis.metricsPort, analysis.partitions, (short) -1).withOutputTopics(out)
+            analysis.metricsPort, analysis.partitions, replicas.replication).withOutputTopics(out).withMetricsAuth(metricsAuth)
+                .withStreamThreads(analysis.streamThreads).withMinInsyncReplicas(replicas.minInsyncReplicas)
             .withRuns(new LinkedHashSet<>(runs)), plugins)) {
             analyzer.awaitRunning(Duration.ofSeconds(120));
             cmd.getOut().printf("replaying %s into %s.* (application id %s)%s%n", runs.isEmpty() ? "every run" : runs, out.prefix(),
@@ -80,8 +86,14 @@ final class ReplayCommand implements Callable<Integer> {
                 return 1;
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            cmd.getOut().printf(Locale.ROOT, "replayed %d records, %.1f MB in %.1f s: %.0f records/s, %.1f MB/s%n",
-                progress.records(), progress.bytes() / 1e6, seconds, progress.records() / seconds, progress.bytes() / 1e6 / seconds);
+            if (progress.bytes() >= 0) {
+                cmd.getOut().printf(Locale.ROOT, "replayed %d records, %.1f MB in %.1f s: %.0f records/s, %.1f MB/s%n",
+                    progress.records(), progress.bytes() / 1e6, seconds, progress.records() / seconds,
+                    progress.bytes() / 1e6 / seconds);
+            } else { // the log's size takes DESCRIBE on the cluster
+                cmd.getOut().printf(Locale.ROOT, "replayed %d records in %.1f s: %.0f records/s%n", progress.records(), seconds,
+                    progress.records() / seconds);
+            }
         } finally {
             DemoCommand.deleteRecursively(state);
         }

@@ -6,13 +6,20 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ClusterAuthorizationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.clients.admin.TopicDescription;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /**
  * When a replay is done: its application has committed, on every input partition, the end offset the log had
@@ -41,7 +48,7 @@ final class ReplayProgress {
                 in.layerStats().name());
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
-            for (var d : admin.describeTopics(inputs).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+            for (var d : describe(admin, inputs)) {
                 d.partitions().forEach(p -> {
                     latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest());
                     earliest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.earliest());
@@ -50,20 +57,56 @@ final class ReplayProgress {
             Map<TopicPartition, Long> ends = offsets(admin.listOffsets(latest));
             Map<TopicPartition, Long> begins = offsets(admin.listOffsets(earliest));
             long records = ends.entrySet().stream().mapToLong(e -> e.getValue() - begins.get(e.getKey())).sum();
-            long bytes = 0;
-            var dirs = admin.describeLogDirs(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).stream()
+            return new ReplayProgress(clientProps, applicationId, ends, records, logBytes(admin, ends));
+        }
+    }
+
+    /** The topics' descriptions; a refusal names the topics refused (Kafka's answer does not). */
+    private static List<TopicDescription> describe(Admin admin, List<String> topics) throws Exception {
+        List<TopicDescription> out = new java.util.ArrayList<>();
+        Set<String> refused = new LinkedHashSet<>();
+        for (var e : admin.describeTopics(topics).topicNameValues().entrySet()) {
+            try {
+                out.add(e.getValue().get(30, TimeUnit.SECONDS));
+            } catch (ExecutionException x) {
+                if (!(x.getCause() instanceof TopicAuthorizationException)) {
+                    throw x;
+                }
+                refused.add(e.getKey());
+            }
+        }
+        if (!refused.isEmpty()) {
+            throw new TopicAuthorizationException("Not authorized to describe topics " + refused, refused);
+        }
+        return out;
+    }
+
+    /**
+     * The bytes of these partitions' logs; -1 when the user may not describe the brokers' log directories (that
+     * takes DESCRIBE on the cluster, which the replay role does not need otherwise).
+     */
+    private static long logBytes(Admin admin, Map<TopicPartition, Long> partitions) throws Exception {
+        Map<Integer, Map<String, LogDirDescription>> dirs;
+        try {
+            dirs = admin.describeLogDirs(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).stream()
                 .map(n -> n.id()).toList()).allDescriptions().get(30, TimeUnit.SECONDS);
-            for (var broker : dirs.values()) {
-                for (var dir : broker.values()) {
-                    for (var replica : dir.replicaInfos().entrySet()) {
-                        if (ends.containsKey(replica.getKey()) && !replica.getValue().isFuture()) {
-                            bytes += replica.getValue().size();
-                        }
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ClusterAuthorizationException) {
+                return -1;
+            }
+            throw e;
+        }
+        long bytes = 0;
+        for (var broker : dirs.values()) {
+            for (var dir : broker.values()) {
+                for (var replica : dir.replicaInfos().entrySet()) {
+                    if (partitions.containsKey(replica.getKey()) && !replica.getValue().isFuture()) {
+                        bytes += replica.getValue().size();
                     }
                 }
             }
-            return new ReplayProgress(clientProps, applicationId, ends, records, bytes);
         }
+        return bytes;
     }
 
     private static Map<TopicPartition, Long> offsets(ListOffsetsResult result) throws Exception {
@@ -104,6 +147,7 @@ final class ReplayProgress {
         return records;
     }
 
+    /** The input logs' size in bytes, -1 when unknown. */
     long bytes() {
         return bytes;
     }

@@ -2,7 +2,6 @@ package io.hebbscope.cli;
 
 import io.hebbscope.analyzer.Analyzer;
 import io.hebbscope.broker.EmbeddedKafkaBroker;
-import io.hebbscope.broker.KafkaReachability;
 import io.hebbscope.lab.sweep.RunOutcome;
 import io.hebbscope.lab.sweep.SweepGrid;
 import io.hebbscope.lab.sweep.SweepReport;
@@ -60,6 +59,11 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--parallel", defaultValue = "2", description = "Runs trained at once (default: ${DEFAULT-VALUE}).")
     int parallel;
 
+    @Option(names = "--average-epochs", defaultValue = "1", paramLabel = "K",
+        description = "The alignment at convergence is the mean over each run's last K epochs (default: ${DEFAULT-VALUE}, "
+            + "the last epoch).")
+    int averageEpochs;
+
     @Option(names = "--out", defaultValue = "sweep-results", paramLabel = "DIR",
         description = "Where results.csv, runs.md and summary.md go (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -79,6 +83,9 @@ final class SweepCommand implements Callable<Integer> {
         description = "How long to wait for the analyzer after training (default: ${DEFAULT-VALUE}).")
     int analysisTimeout;
 
+    @CommandLine.Mixin
+    BrokerStartOptions brokerStart;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -89,40 +96,54 @@ final class SweepCommand implements Callable<Integer> {
         TrainerConfig base = training.config(cmd);
         PublishPolicy policy = training.policy(cmd);
         var settings = analysis.settings(cmd);
+        var metricsAuth = analysis.metricsAuth(cmd);
         var plugins = analysis.plugins(cmd);
+        brokerStart.timeout(cmd);
+        if (bootstrapServers != null) {
+            KafkaOptions.requireValidBootstrap(cmd, "--bootstrap-servers", bootstrapServers);
+        }
         SweepGrid grid;
         SweepRunner sweep;
         String id = sweepId != null ? sweepId : "sweep-" + System.currentTimeMillis() / 1000;
         try {
             grid = new SweepGrid(models, rules, gammas, sigmas, learningRates, seeds);
-            sweep = new SweepRunner(grid, id, base, policy, parallel);
+            sweep = new SweepRunner(grid, id, base, policy, parallel).averageEpochs(averageEpochs);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
         }
+        // every run of the sweep is analyzed, however many finish within the retention time
+        settings = settings.withAdmission(settings.admission().withMaxActiveRuns(
+            Math.max(settings.admission().maxActiveRuns(), sweep.runs())));
         Files.createDirectories(out);
         Path work = Files.createTempDirectory("hebbscope-sweep");
         EmbeddedKafkaBroker broker = null;
         try {
             Properties client = new Properties();
             if (bootstrapServers == null) {
-                broker = EmbeddedKafkaBroker.builder().build().start();
+                w.print("starting Kafka ... ");
+                w.flush();
+                broker = brokerStart.start(cmd, EmbeddedKafkaBroker.builder(), w);
+                w.println(broker.bootstrapServers());
                 client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
             } else {
                 client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-                KafkaReachability.check(client, Duration.ofSeconds(15));
+                KafkaOptions.check(client, Duration.ofSeconds(15));
             }
             Topics topics = Topics.withDefaultPrefix();
             TopicSetup.ensureTopics(client, topics, analysis.partitions, (short) (broker != null ? 1 : -1));
-            w.printf(Locale.ROOT, "sweep %s: %d runs (%d at once), %d epochs each%n", id, sweep.runs(), parallel, base.epochs());
+            w.printf(Locale.ROOT, "sweep %s: %d runs (%d at once), %s%d epochs each%n", id, sweep.runs(), parallel,
+                base.untilConverged() ? "until converged, at most " : "", base.epochs());
             try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, "hebbscope-" + id, work.resolve("streams"),
-                settings, analysis.metricsHost, analysis.metricsPort, analysis.partitions, (short) (broker != null ? 1 : -1)), plugins)) {
+                settings, analysis.metricsHost, analysis.metricsPort, analysis.partitions, (short) (broker != null ? 1 : -1))
+                .withMetricsAuth(metricsAuth)
+                .withStreamThreads(analysis.streamThreads), plugins)) {
                 analyzer.awaitRunning(Duration.ofSeconds(60));
                 SweepRunner.Result result = sweep.run(client, topics, Duration.ofSeconds(analysisTimeout), new Display(w));
                 if (!result.complete()) {
                     w.println("the analyzer has not finished every run within " + analysisTimeout + " s; the table has what it analyzed");
                 }
                 SweepTable table = result.table();
-                SweepReport.write(table, out, layer, base, grid, w);
+                SweepReport.write(table, out, layer, sweep.configs(), grid, w);
                 if (analyzer.failure() != null) {
                     throw new IllegalStateException("the analyzer failed", analyzer.failure());
                 }
@@ -140,9 +161,11 @@ final class SweepCommand implements Callable<Integer> {
     private record Display(PrintWriter w) implements SweepRunner.Listener {
         @Override
         public void runFinished(int done, int total, String runId, RunOutcome outcome) {
-            w.printf(Locale.ROOT, "[%d/%d] %s %s, validation loss %s%n", done, total, runId, outcome.summary().status(),
+            w.printf(Locale.ROOT, "[%d/%d] %s %s%s after %s epochs, validation loss %s%s%n", done, total, runId,
+                outcome.summary().status(), outcome.converged() ? " (converged)" : "", outcome.epochs(),
                 outcome.summary().finalValidationLoss() == null ? "n/a"
-                    : String.format(Locale.ROOT, "%.5f", outcome.summary().finalValidationLoss()));
+                    : String.format(Locale.ROOT, "%.5f", outcome.summary().finalValidationLoss()),
+                outcome.collapsed() ? ", collapsed" : "");
         }
 
         @Override

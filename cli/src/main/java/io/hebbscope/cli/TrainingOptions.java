@@ -44,11 +44,34 @@ final class TrainingOptions {
     @Option(names = "--epochs", defaultValue = "50", description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
 
+    @Option(names = "--until-converged",
+        description = "Train until the validation loss and every layer's weight norm plateau (the means of the last "
+            + "--patience epochs and of the --patience before them within --convergence-tolerance), at most "
+            + "--max-epochs epochs; --epochs is then unused.")
+    boolean untilConverged;
+
+    @Option(names = "--max-epochs", defaultValue = "300",
+        description = "The epoch limit of --until-converged (default: ${DEFAULT-VALUE}).")
+    int maxEpochs;
+
+    @Option(names = "--patience", defaultValue = "10",
+        description = "Window of the --until-converged plateau test, in epochs (default: ${DEFAULT-VALUE}).")
+    int patience;
+
+    @Option(names = "--convergence-tolerance", defaultValue = "0.01",
+        description = "Relative tolerance of the --until-converged plateau test (default: ${DEFAULT-VALUE}).")
+    double convergenceTolerance;
+
     @Option(names = "--learning-rate", defaultValue = "0.01", description = "Learning rate (default: ${DEFAULT-VALUE}).")
     double learningRate;
 
     @Option(names = {"--weight-decay", "--gamma"}, defaultValue = "0", description = "L2 weight decay γ (default: ${DEFAULT-VALUE}).")
     double weightDecay;
+
+    @Option(names = "--decay-biases", negatable = true, defaultValue = "true", fallbackValue = "true",
+        description = "Decay biases and the other trained parameters (embeddings, LayerNorm) too, as PyTorch's "
+            + "weight_decay does (default: on; --no-decay-biases decays the weights W only).")
+    boolean decayBiases;
 
     @Option(names = {"--noise", "--sigma"}, defaultValue = "0",
         description = "Std σ of the weight noise injected before each step (default: ${DEFAULT-VALUE}).")
@@ -74,8 +97,10 @@ final class TrainingOptions {
     @Option(names = "--adam-epsilon", defaultValue = "1e-8", description = "Adam ε (default: ${DEFAULT-VALUE}).")
     double adamEpsilon;
 
-    @Option(names = "--tau", defaultValue = "5", description = "RandomNN target weight norm τ (default: ${DEFAULT-VALUE}).")
-    double tau;
+    @Option(names = {"--tau", "--random-nn-tau"}, defaultValue = "1x", paramLabel = "τ",
+        description = "RandomNN target weight norm τ: a multiple of each weight matrix's initial norm (1.5x) or an "
+            + "absolute norm (5) (default: ${DEFAULT-VALUE}, the initial norm).")
+    String tau;
 
     @Option(names = "--clip", defaultValue = "0.1",
         description = "RandomNN maximal update norm per weight matrix and step (default: ${DEFAULT-VALUE}).")
@@ -172,13 +197,17 @@ final class TrainingOptions {
             Keys.requireValidName("run id", id);
             TrainerConfig.Builder b = TrainerConfig.builder().runId(id).task(lower(task)).model(lower(model))
                 .rule(lower(rule)).activation(parseActivation()).residual(residual).batchNorm(batchNorm)
-                .initScale(initScale).teacherInitScale(teacherInitScale).batchSize(batchSize).epochs(epochs)
-                .learningRate(learningRate).weightDecay(weightDecay).l1(l1).activationSparsity(activationSparsity)
+                .initScale(initScale).teacherInitScale(teacherInitScale).batchSize(batchSize)
+                .epochs(untilConverged ? maxEpochs : epochs).untilConverged(untilConverged).patience(patience)
+                .convergenceTolerance(convergenceTolerance)
+                .learningRate(learningRate).weightDecay(weightDecay).decayBiases(decayBiases).l1(l1)
+                .activationSparsity(activationSparsity)
                 .noiseSigma(noise).gradientNoise(gradientNoise).adamBeta1(adamBeta1).adamBeta2(adamBeta2)
-                .adamEpsilon(adamEpsilon).tau(tau).clip(clip).labelNoise(labelNoise)
+                .adamEpsilon(adamEpsilon).clip(clip).labelNoise(labelNoise)
                 .dataDir(dataDirAlias != null ? dataDirAlias : datasetDir).vocabSize(vocabSize)
                 .sequenceLength(sequenceLength).embedDim(embedDim).encoderLayers(encoderLayers).heads(heads)
                 .feedForward(feedForward).seed(seed);
+            parseTau(b);
             if (widths != null) {
                 b.widths(parseWidths());
             }
@@ -204,12 +233,12 @@ final class TrainingOptions {
             {"adamBeta1", "--adam-beta1"}, {"adamBeta2", "--adam-beta2"}, {"adamEpsilon", "--adam-epsilon"},
             {"labelNoise", "--label-noise"}, {"dataDir", "--dataset-dir"}, {"vocabSize", "--vocab-size"},
             {"sequenceLength", "--sequence-length"}, {"embedDim", "--embed-dim"}, {"encoderLayers", "--encoder-layers"},
-            {"feedForward", "--feed-forward"}};
+            {"feedForward", "--feed-forward"}, {"convergenceTolerance", "--convergence-tolerance"}};
         String out = message;
         for (String[] n : names) {
             out = out.replace(n[0], n[1]);
         }
-        for (String n : new String[] {"task", "model", "rule", "tau", "clip", "l1", "heads"}) {
+        for (String n : new String[] {"task", "model", "rule", "tau", "clip", "l1", "heads", "patience"}) {
             out = out.replaceAll("^" + n + " ", "--" + n + " ");
         }
         return out;
@@ -230,6 +259,23 @@ final class TrainingOptions {
             return new PublishPolicy(publishEvery, snapshotEvery, type, maxBlockBytes, statistics);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
+        }
+    }
+
+    /** {@code 1.5x}: a multiple of the initial norm; {@code 5}: an absolute norm. */
+    private void parseTau(TrainerConfig.Builder b) {
+        String t = tau.trim().toLowerCase(Locale.ROOT);
+        boolean relative = t.endsWith("x");
+        try {
+            double v = Double.parseDouble(relative ? t.substring(0, t.length() - 1) : t);
+            if (relative) {
+                b.tauMultiple(v);
+            } else {
+                b.tauAbsolute(v);
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--tau must be a multiple of the initial norm like 1.5x or an absolute "
+                + "norm like 5, not '" + tau + "'");
         }
     }
 

@@ -123,9 +123,13 @@ final class TrainingSession {
             s.append(", gradient noise ").append(c.gradientNoise());
         }
         if ("randomnn".equals(c.rule())) {
-            s.append(", τ ").append(c.tau()).append(", clip ").append(c.clip());
+            s.append(", τ ").append(c.tau()).append(c.tauRelative() ? "x initial norm" : "").append(", clip ").append(c.clip());
         }
-        s.append(String.format(Locale.ROOT, ", %d epochs x %d steps, seed %d", c.epochs(), c.stepsPerEpoch(), c.seed()));
+        if (c.weightDecay() > 0 && !c.decayBiases()) {
+            s.append(", biases not decayed");
+        }
+        s.append(String.format(Locale.ROOT, ", %s%d epochs x %d steps, seed %d", c.untilConverged() ? "until converged, at most " : "",
+            c.epochs(), c.stepsPerEpoch(), c.seed()));
         return s.toString();
     }
 

@@ -118,10 +118,10 @@ class ArchiveEndToEndTest {
     private static List<LayerAlignment> analyze(Properties client, Topics topics, String appId) throws Exception {
         try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, appId, dir.resolve(appId),
             AnalyzerSettings.DEFAULTS, "127.0.0.1", -1, 2, (short) 1))) {
-            analyzer.awaitRunning(Duration.ofSeconds(60));
+            analyzer.awaitRunning(Duration.ofMinutes(5));
             List<LayerAlignment> results = new ArrayList<>();
             long expected = countSteps(client, topics);
-            await().atMost(Duration.ofSeconds(90)).until(() -> {
+            await().atMost(Duration.ofMinutes(5)).until(() -> {
                 results.clear();
                 results.addAll(TopicReader.readAll(client, topics.layerAlignment()));
                 return results.size() >= expected;

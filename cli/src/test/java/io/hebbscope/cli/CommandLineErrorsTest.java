@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** Bad input gets a clear message and a non-zero exit, never a stack trace or a hang. */
@@ -44,6 +47,13 @@ class CommandLineErrorsTest {
         assertThat(err.toString()).contains("run id 'a/b'");
         assertThat(run("demo", "--ewma-alpha", "2")).isEqualTo(2);
         assertThat(err.toString()).contains("ewma alpha must be in (0, 1]");
+        assertThat(run("analyze", "--bootstrap-servers", "127.0.0.1:1", "--stream-threads", "0")).isEqualTo(2);
+        assertThat(err.toString()).contains("--stream-threads must be 1..64, got 0");
+        assertThat(run("train", "--bootstrap-servers", "127.0.0.1:1", "--replication-factor", "1", "--min-insync-replicas", "2"))
+            .isEqualTo(2);
+        assertThat(err.toString()).contains("min insync replicas (2) cannot exceed the replication factor (1)");
+        assertThat(run("import", "--bootstrap-servers", "127.0.0.1:1", "--replication-factor", "0", "--in", ".")).isEqualTo(2);
+        assertThat(err.toString()).contains("replication factor must be >= 1 (or -1: the broker's default), got 0");
         assertThat(run("train")).isEqualTo(2);
         assertThat(err.toString()).contains("Missing required option: '--bootstrap-servers");
     }
@@ -67,6 +77,87 @@ class CommandLineErrorsTest {
         assertThat(err.toString()).contains("Kafka is not reachable at").contains("127.0.0.1:" + closedPort);
         assertThat(seconds).isLessThan(20);
         assertThat(run("analyze", "--bootstrap-servers", "127.0.0.1:" + closedPort, "--connect-timeout", "2")).isEqualTo(1);
+    }
+
+    /** Issue 11, item 5: a malformed bootstrap server list is a bad option (exit code 2) in every command. */
+    @Test
+    void aMalformedBootstrapServerListIsABadOption(@TempDir Path dir) throws Exception {
+        Path in = Files.createDirectories(dir.resolve("in").resolve("r1"));
+        Files.write(in.resolve("runs.avro"), new byte[0]);
+        String[][] commands = {
+            {"train", "--epochs", "1"}, {"analyze"}, {"replay"}, {"export", "--out", dir.resolve("out").toString()},
+            {"import", "--in", dir.resolve("in").toString()}, {"report", "--out", dir.resolve("report").toString()},
+            {"sweep", "--epochs", "1", "--out", dir.resolve("sweep").toString()}};
+        for (String bad : new String[] {"not-a-host:xx", "127.0.0.1", "h:0", "h:70000", "h:1,,h:2"}) {
+            for (String[] command : commands) {
+                String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(command),
+                    java.util.stream.Stream.of("--bootstrap-servers", bad, "--connect-timeout", "2")).toArray(String[]::new);
+                if (command[0].equals("sweep")) {
+                    args = java.util.Arrays.copyOf(args, args.length - 2); // the sweep has no --connect-timeout
+                }
+                assertThat(run(args)).as(String.join(" ", args)).isEqualTo(2);
+                assertThat(err.toString()).contains("--bootstrap-servers").contains("is not HOST:PORT");
+            }
+        }
+        assertThat(err.toString()).doesNotContain("error:");
+    }
+
+    /** A client configuration Kafka rejects is a bad option too, not a runtime failure. */
+    @Test
+    void anInvalidClientConfigIsABadOption(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("client.properties");
+        Files.writeString(config, "security.protocol=NO_SUCH_PROTOCOL\n");
+        assertThat(run("analyze", "--bootstrap-servers", "127.0.0.1:1", "--client-config", config.toString(),
+            "--connect-timeout", "2")).isEqualTo(2);
+        assertThat(err.toString()).contains("invalid Kafka client configuration");
+    }
+
+    /**
+     * Issue 11, item 4: every command that reaches a cluster gives up within --connect-timeout of its start (plus the
+     * time to say so), whatever it does beside it (the trainer's preparation of ND4J competes for the CPU).
+     */
+    @Test
+    void theConnectTimeoutIsHonouredByEveryCommand(@TempDir Path dir) throws Exception {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        Path in = Files.createDirectories(dir.resolve("in").resolve("r1"));
+        Files.write(in.resolve("runs.avro"), new byte[0]);
+        String[][] commands = {
+            {"train", "--epochs", "1"}, {"analyze", "--state-dir", dir.resolve("state").toString()}, {"replay"},
+            {"export", "--out", dir.resolve("out").toString()}, {"import", "--in", dir.resolve("in").toString()},
+            {"report", "--out", dir.resolve("report").toString()}};
+        StringBuilder figures = new StringBuilder();
+        for (int timeout : new int[] {2, 3}) {
+            for (String[] command : commands) {
+                String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(command), java.util.stream.Stream.of(
+                    "--bootstrap-servers", "127.0.0.1:" + closedPort, "--connect-timeout", Integer.toString(timeout)))
+                    .toArray(String[]::new);
+                long start = System.nanoTime();
+                int code = run(args);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                figures.append(String.format(java.util.Locale.ROOT, "%s --connect-timeout %d: exit %d after %.2f s%n",
+                    command[0], timeout, code, seconds));
+                assertThat(code).as(command[0]).isEqualTo(1);
+                assertThat(err.toString()).contains("Kafka is not reachable at").contains("127.0.0.1:" + closedPort);
+                assertThat(seconds).as(String.join(" ", args)).isLessThan(timeout + 1.5);
+            }
+        }
+        System.out.print(figures);
+    }
+
+    /** Issue 11, item 6: the in-process broker's start is bounded by an option, not a fixed minute. */
+    @Test
+    void theBrokerStartTimeoutIsAnOption() {
+        assertThat(run("demo", "--broker-start-timeout", "0")).isEqualTo(2);
+        assertThat(err.toString()).contains("--broker-start-timeout must be >= 1 second");
+        assertThat(run("broker", "--broker-start-timeout", "-5")).isEqualTo(2);
+        assertThat(run("sweep", "--broker-start-timeout", "0")).isEqualTo(2);
+        CommandLine cl = Hebbscope.commandLine();
+        cl.parseArgs("demo");
+        assertThat(((DemoCommand) cl.getSubcommands().get("demo").getCommand()).brokerStart.brokerStartTimeoutSeconds)
+            .isEqualTo(600);
     }
 
     @Test

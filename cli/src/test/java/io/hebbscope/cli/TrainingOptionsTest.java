@@ -37,6 +37,9 @@ class TrainingOptionsTest {
         assertThat(c.residual()).isTrue();
         assertThat(c.batchNorm()).isTrue();
         assertThat(c.tau()).isEqualTo(3);
+        assertThat(c.tauRelative()).isFalse();
+        assertThat(c.decayBiases()).isTrue();
+        assertThat(c.untilConverged()).isFalse();
         assertThat(c.clip()).isEqualTo(0.5);
         assertThat(c.teacherInitScale()).isEqualTo(2);
         assertThat(c.widths()).containsExactly(32, 64, 64, 32);
@@ -64,6 +67,50 @@ class TrainingOptionsTest {
             .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("multiple of stats every");
         assertThatThrownBy(() -> policy("--bootstrap-servers", "x:1", "--publish-every", "0"))
             .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--stats");
+    }
+
+    @Test
+    void decayBiasesIsOnByDefaultAndNegatable() {
+        assertThat(parse("--bootstrap-servers", "x:1").decayBiases()).isTrue();
+        assertThat(parse("--bootstrap-servers", "x:1", "--decay-biases").decayBiases()).isTrue();
+        TrainerConfig off = parse("--bootstrap-servers", "x:1", "--no-decay-biases", "--weight-decay", "1e-3");
+        assertThat(off.decayBiases()).isFalse();
+        assertThat(off.toMap()).containsEntry("decayBiases", "false");
+        assertThat(TrainingSession.header(off)).contains("biases not decayed");
+    }
+
+    @Test
+    void tauIsRelativeToTheInitialNormUnlessAbsolute() {
+        TrainerConfig byDefault = parse("--bootstrap-servers", "x:1", "--rule", "randomnn");
+        assertThat(byDefault.tau()).isEqualTo(1.0);
+        assertThat(byDefault.tauRelative()).isTrue();
+        assertThat(byDefault.toMap()).containsEntry("tau", "1.0x");
+        assertThat(TrainingSession.header(byDefault)).contains("τ 1.0x initial norm");
+        TrainerConfig multiple = parse("--bootstrap-servers", "x:1", "--random-nn-tau", "1.5x");
+        assertThat(multiple.tau()).isEqualTo(1.5);
+        assertThat(multiple.tauRelative()).isTrue();
+        TrainerConfig absolute = parse("--bootstrap-servers", "x:1", "--random-nn-tau", "5");
+        assertThat(absolute.tau()).isEqualTo(5);
+        assertThat(absolute.tauRelative()).isFalse();
+        assertThat(absolute.toMap()).containsEntry("tau", "5.0");
+        assertThatThrownBy(() -> parse("--bootstrap-servers", "x:1", "--tau", "big"))
+            .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--tau must be");
+        assertThatThrownBy(() -> parse("--bootstrap-servers", "x:1", "--tau", "0x"))
+            .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--tau must be > 0");
+    }
+
+    @Test
+    void untilConvergedUsesMaxEpochs() {
+        TrainerConfig c = parse("--bootstrap-servers", "x:1", "--until-converged", "--max-epochs", "120", "--epochs", "7",
+            "--patience", "4", "--convergence-tolerance", "0.002");
+        assertThat(c.untilConverged()).isTrue();
+        assertThat(c.epochs()).isEqualTo(120);
+        assertThat(c.patience()).isEqualTo(4);
+        assertThat(c.convergenceTolerance()).isEqualTo(0.002);
+        assertThat(TrainingSession.header(c)).contains("until converged, at most 120 epochs");
+        assertThat(parse("--bootstrap-servers", "x:1", "--max-epochs", "120", "--epochs", "7").epochs()).isEqualTo(7);
+        assertThatThrownBy(() -> parse("--bootstrap-servers", "x:1", "--until-converged", "--patience", "0"))
+            .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--patience must be >= 1");
     }
 
     @Test

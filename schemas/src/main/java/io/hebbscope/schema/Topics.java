@@ -68,6 +68,16 @@ public final class Topics {
         return new Topic<>(prefix + ".plugin." + pluginId, Serdes.String(), AvroSerde.of(PluginResult.class));
     }
 
+    /** The topics trainers write and analyzers read: runs, layer steps, train metrics, layer stats. */
+    public List<String> inputNames() {
+        return List.of(runs().name(), layerSteps().name(), trainMetrics().name(), layerStats().name());
+    }
+
+    /** The topics the analyzer writes: neuron and layer alignment, phases, dead letters (plug-ins' come on top). */
+    public List<String> outputNames() {
+        return List.of(neuronAlignment().name(), layerAlignment().name(), phases().name(), deadLetters().name());
+    }
+
     /** Every topic hebbscope creates, with the names only (partitions are the deployer's choice). */
     public List<String> allNames() {
         return List.of(runs().name(), layerSteps().name(), trainMetrics().name(), neuronAlignment().name(),

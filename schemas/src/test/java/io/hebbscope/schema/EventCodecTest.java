@@ -51,11 +51,17 @@ class EventCodecTest {
             .setKind(PhaseKind.BUMP_PEAK).setDetector("bump").setValues(Map.of("peak", 0.4)).build());
         all.add(new DeadLetter("t", 0, 5L, ByteBuffer.wrap(new byte[] {1}), null, "why", 7L));
         all.add(new BlockAlignment("r1", "layer1", 1, 3L, 2L, 0, 0, 1, 0, 2, TensorCodec.encodeDoubles(new double[14], 2, 7), 5L,
-            TensorCodec.encodeDoubles(new double[32], 1, 32), 2.5, BlockSource.STATS, true, 3, 0.0, 0x1p-24));
+            TensorCodec.encodeDoubles(new double[32], 1, 32), 2.5, 3, "t.layer-steps", 1, 9L, ByteBuffer.wrap(new byte[] {2}),
+            BlockSource.STATS, true, 0.0, 0x1p-24));
         all.add(new PendingStep(3L, 2L, 0, 1, 2, List.of(0), TensorCodec.encodeDoubles(new double[14], 2, 7), 5L, null, -1.0));
         all.add(new LayerState(2L, 3L, List.of(5L), null, java.util.Arrays.asList(0.1, null, 0.3)));
         all.add(new PluginResult("p", "r1", "layer1", 3L, 0, Map.of("x", 1.0)));
         all.add(new PluginLayerState(2L, 3L, List.of(5L), List.of(4L), null, -1L));
+        all.add(new LayerAdmission("r1", "layer1", true, 1, 2, 3, 2, 1, 100L, 2, 1));
+        RunEvent event = new RunEvent("t.runs", 0, 4L, ByteBuffer.wrap(new byte[] {3}), ByteBuffer.wrap(new byte[] {4, 5}));
+        all.add(event);
+        all.add(new RunAdmission("r1", 77L, List.of("layer1"), 100L, false, 12L));
+        all.add(new WaitingRecord("r1", 13L, null, event));
         all.add(LayerStats.newBuilder().setRunId("r1").setLayer("layer1").setLayerIndex(1).setStep(3).setPreviousStep(2)
             .setEpoch(0).setBlockIndex(0).setBlockCount(1).setRowOffset(0).setLayerRows(2).setLayerCols(3)
             .setSums(TensorCodec.encodeDoubles(new double[14], 2, 7)).setUpdateSketch(TensorCodec.encodeDoubles(new double[32], 1, 32))

@@ -53,6 +53,7 @@ public final class Trainer {
     private final TrainingStep trainingStep;
     private final RunInfo runInfo;
     private boolean ran;
+    private boolean converged;
 
     /**
      * A trainer for {@code config}: builds its task, student, rule and noise from the config's seeds. A task
@@ -96,12 +97,22 @@ public final class Trainer {
     /** Detached copies of the student's current biases b_l, forward order. */
     public List<INDArray> biases() { return model.copyBiases(); }
 
+    /**
+     * Whether the run stopped because it converged ({@link TrainerConfig#untilConverged()}); false for a run of a
+     * fixed number of epochs, one that hit its epoch limit, or before {@link #run}.
+     */
+    public boolean converged() {
+        return converged;
+    }
+
     public RunSummary run(TrainingListener... listeners) {
         return run(Arrays.asList(listeners));
     }
 
     /**
-     * Trains for the configured epochs, calling onRunStart, onStep after every update and onRunEnd. Stops
+     * Trains for the configured epochs (with {@code untilConverged}: until the validation loss and the weight norms
+     * plateau, see {@link Convergence}, at most that many), calling onRunStart, onStep after every update and
+     * onRunEnd. Stops
      * early with status "diverged" when a batch loss is not finite (that step is not applied nor reported) and
      * "interrupted" when the thread's interrupt flag is set (the flag is left set). An exception thrown by a
      * listener propagates and skips onRunEnd.
@@ -122,6 +133,8 @@ public final class Trainer {
         Double lastValidation = null;
         Double lastAccuracy = null;
         String status = "completed";
+        Convergence convergence = config.untilConverged()
+                ? new Convergence(config.patience(), config.convergenceTolerance()) : null;
         try {
             epochs:
             for (int epoch = 0; epoch < config.epochs(); epoch++) {
@@ -155,13 +168,21 @@ public final class Trainer {
                             lastValidation = validation;
                             lastAccuracy = accuracy;
                         }
+                        double[] norms = weightNorms();
                         StepRecord record = new StepRecord(step, epoch, outcome.loss(), validation,
-                                config.learningRate(), weightNorms(), outcome.terms(), accuracy);
+                                config.learningRate(), norms, outcome.terms(), accuracy);
                         for (TrainingListener l : ls) {
                             l.onStep(record);
                         }
+                        if (convergence != null && validation != null && convergence.observe(validation, norms)) {
+                            converged = true;
+                        }
                     }
                     step++;
+                }
+                if (converged) {
+                    log.debug("run {} converged after {} epochs", runInfo.runId(), epoch + 1);
+                    break;
                 }
             }
         } finally {
@@ -196,6 +217,30 @@ public final class Trainer {
             }
         }
         return false;
+    }
+
+    /**
+     * The validation losses of the two trivial predictors a collapsed model falls back to: predicting the mean
+     * training target for every example ({@link io.hebbscope.trainer.tasks.Loss#constantPrediction}; for
+     * classification the class frequencies), and predicting an output of zeros.
+     */
+    public record Baselines(double mean, double zero) {
+        /** The better (lower) of the two. */
+        public double best() {
+            return Math.min(mean, zero);
+        }
+    }
+
+    /** The trivial baselines of this run's task (independent of the student). */
+    @SuppressWarnings("try")
+    public Baselines baselines() {
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            INDArray targets = task.validationTargets();
+            INDArray mean = task.loss().constantPrediction(task.trainTargets().mean(true, 0));
+            INDArray constant = Nd4j.zeros(targets.dataType(), targets.shape()).addiRowVector(mean);
+            return new Baselines(task.loss().value(constant, targets),
+                    task.loss().value(Nd4j.zeros(targets.dataType(), targets.shape()), targets));
+        }
     }
 
     /** Loss of the current student on the whole validation set (scratch in the current workspace, if any). */

@@ -33,9 +33,10 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param trainSize          training examples (default: 20,000; cifar10: 50,000)
  * @param validationSize     validation examples (default: 2,000; cifar10: 10,000)
  * @param batchSize          examples per step (the last batch of an epoch may be smaller)
- * @param epochs             passes over the training set
+ * @param epochs             passes over the training set; with {@code untilConverged}, the most passes
  * @param learningRate       constant learning rate
- * @param weightDecay        L2 weight decay gamma on the monitored W (not on biases or extras)
+ * @param weightDecay        L2 weight decay gamma on the monitored W (and on biases and extras when
+ *                           {@code decayBiases})
  * @param l1                 L1 penalty lambda on the monitored W: adds lambda sign(W) to the gradient
  * @param activationSparsity coefficient of the penalty on the mean |activation| of each hidden activation array
  * @param noiseSigma         std of the weight noise injected before each step (0: none)
@@ -43,7 +44,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param adamBeta1          Adam's first-moment decay
  * @param adamBeta2          Adam's second-moment decay
  * @param adamEpsilon        Adam's epsilon
- * @param tau                RandomNN's target weight norm
+ * @param tau                RandomNN's target weight norm: a multiple of each weight matrix's initial norm when
+ *                           {@code tauRelative} (default 1: the initial norm), else an absolute norm
  * @param clip               RandomNN's maximal update norm per weight matrix and step
  * @param labelNoise         std of the label noise of the linear task
  * @param dataDir            directory of the CIFAR-10 binary files (cifar10 only)
@@ -56,6 +58,14 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param seed               seed of the student init, batch order, noise and the rules' fixed random parts
  * @param taskSeed           seed of the teacher and the data (default: equal to {@code seed})
  * @param dtype              FLOAT (default) or DOUBLE
+ * @param decayBiases        whether the L2 decay also acts on biases and the other trained parameters (embeddings,
+ *                           LayerNorm), as PyTorch's weight_decay does (default: true)
+ * @param tauRelative        whether {@code tau} is a multiple of the initial weight norm (default: true)
+ * @param untilConverged     train until the validation loss and the weight norms plateau ({@link Convergence}),
+ *                           at most {@code epochs} epochs
+ * @param patience           the plateau's window in epochs: the means of the last {@code patience} epochs and of
+ *                           the {@code patience} before them are compared
+ * @param convergenceTolerance the plateau's relative tolerance
  */
 public record TrainerConfig(String runId, String task, String model, String rule, List<Integer> widths,
                             Activation activation, boolean residual, boolean batchNorm, double initScale,
@@ -64,7 +74,9 @@ public record TrainerConfig(String runId, String task, String model, String rule
                             double noiseSigma, double gradientNoise, double adamBeta1, double adamBeta2,
                             double adamEpsilon, double tau, double clip, double labelNoise, Path dataDir,
                             int vocabSize, int sequenceLength, int embedDim, int encoderLayers, int heads,
-                            int feedForward, long seed, long taskSeed, DataType dtype) {
+                            int feedForward, long seed, long taskSeed, DataType dtype, boolean decayBiases,
+                            boolean tauRelative, boolean untilConverged, int patience,
+                            double convergenceTolerance) {
 
     public static final List<String> TASKS = List.of("sre", "linear", "cifar10");
     public static final List<String> MODELS = List.of("mlp", "transformer");
@@ -94,6 +106,9 @@ public record TrainerConfig(String runId, String task, String model, String rule
         require(adamEpsilon > 0 && Double.isFinite(adamEpsilon), "adamEpsilon must be > 0, got " + adamEpsilon);
         require(tau > 0 && Double.isFinite(tau), "tau must be > 0, got " + tau);
         require(clip > 0 && Double.isFinite(clip), "clip must be > 0, got " + clip);
+        require(patience >= 1, "patience must be >= 1, got " + patience);
+        require(convergenceTolerance > 0 && Double.isFinite(convergenceTolerance),
+                "convergenceTolerance must be > 0, got " + convergenceTolerance);
         require(vocabSize >= 2, "vocabSize must be >= 2, got " + vocabSize);
         require(sequenceLength >= 1 && embedDim >= 1 && encoderLayers >= 1 && heads >= 1 && feedForward >= 1,
                 "sequenceLength, embedDim, encoderLayers, heads and feedForward must be >= 1");
@@ -137,7 +152,9 @@ public record TrainerConfig(String runId, String task, String model, String rule
                 .noiseSigma(noiseSigma).gradientNoise(gradientNoise).adamBeta1(adamBeta1).adamBeta2(adamBeta2)
                 .adamEpsilon(adamEpsilon).tau(tau).clip(clip).labelNoise(labelNoise).dataDir(dataDir)
                 .vocabSize(vocabSize).sequenceLength(sequenceLength).embedDim(embedDim).encoderLayers(encoderLayers)
-                .heads(heads).feedForward(feedForward).seed(seed).taskSeed(taskSeed).dtype(dtype);
+                .heads(heads).feedForward(feedForward).seed(seed).taskSeed(taskSeed).dtype(dtype).decayBiases(decayBiases)
+                .tauRelative(tauRelative).untilConverged(untilConverged).patience(patience)
+                .convergenceTolerance(convergenceTolerance);
     }
 
     /** Widths as "32-128-128-32". */
@@ -171,8 +188,14 @@ public record TrainerConfig(String runId, String task, String model, String rule
         m.put("validationSize", Integer.toString(validationSize));
         m.put("batchSize", Integer.toString(batchSize));
         m.put("epochs", Integer.toString(epochs));
+        if (untilConverged) {
+            m.put("untilConverged", "true");
+            m.put("patience", Integer.toString(patience));
+            m.put("convergenceTolerance", Double.toString(convergenceTolerance));
+        }
         m.put("learningRate", Double.toString(learningRate));
         m.put("weightDecay", Double.toString(weightDecay));
+        m.put("decayBiases", Boolean.toString(decayBiases));
         m.put("l1", Double.toString(l1));
         m.put("activationSparsity", Double.toString(activationSparsity));
         m.put("noiseSigma", Double.toString(noiseSigma));
@@ -180,7 +203,7 @@ public record TrainerConfig(String runId, String task, String model, String rule
         m.put("adamBeta1", Double.toString(adamBeta1));
         m.put("adamBeta2", Double.toString(adamBeta2));
         m.put("adamEpsilon", Double.toString(adamEpsilon));
-        m.put("tau", Double.toString(tau));
+        m.put("tau", tauRelative ? tau + "x" : Double.toString(tau));
         m.put("clip", Double.toString(clip));
         m.put("labelNoise", Double.toString(labelNoise));
         m.put("dataDir", dataDir == null ? "" : dataDir.toString());
@@ -227,7 +250,12 @@ public record TrainerConfig(String runId, String task, String model, String rule
         private double adamBeta1 = 0.9;
         private double adamBeta2 = 0.999;
         private double adamEpsilon = 1e-8;
-        private double tau = 5.0;
+        private double tau = 1.0;
+        private boolean tauRelative = true;
+        private boolean decayBiases = true;
+        private boolean untilConverged;
+        private int patience = 10;
+        private double convergenceTolerance = 0.01;
         private double clip = 0.1;
         private double labelNoise = 0.0;
         private Path dataDir;
@@ -270,7 +298,17 @@ public record TrainerConfig(String runId, String task, String model, String rule
         public Builder adamBeta1(double v) { adamBeta1 = v; return this; }
         public Builder adamBeta2(double v) { adamBeta2 = v; return this; }
         public Builder adamEpsilon(double v) { adamEpsilon = v; return this; }
+        /** RandomNN's τ value; its meaning (multiple or absolute) follows {@link #tauRelative}. */
         public Builder tau(double v) { tau = v; return this; }
+        /** τ as a multiple of each weight matrix's initial norm. */
+        public Builder tauMultiple(double v) { tau = v; tauRelative = true; return this; }
+        /** τ as an absolute norm. */
+        public Builder tauAbsolute(double v) { tau = v; tauRelative = false; return this; }
+        public Builder tauRelative(boolean v) { tauRelative = v; return this; }
+        public Builder decayBiases(boolean v) { decayBiases = v; return this; }
+        public Builder untilConverged(boolean v) { untilConverged = v; return this; }
+        public Builder patience(int v) { patience = v; return this; }
+        public Builder convergenceTolerance(double v) { convergenceTolerance = v; return this; }
         public Builder clip(double v) { clip = v; return this; }
         public Builder labelNoise(double v) { labelNoise = v; return this; }
         public Builder dataDir(Path v) { dataDir = v; return this; }
@@ -297,7 +335,8 @@ public record TrainerConfig(String runId, String task, String model, String rule
                     validationSize != null ? validationSize : cifar ? 10_000 : 2_000, batchSize, epochs,
                     learningRate, weightDecay, l1, activationSparsity, noiseSigma, gradientNoise, adamBeta1, adamBeta2,
                     adamEpsilon, tau, clip, labelNoise, dataDir, vocabSize, sequenceLength, embedDim, encoderLayers,
-                    heads, feedForward, seed, taskSeed != null ? taskSeed : seed, dtype);
+                    heads, feedForward, seed, taskSeed != null ? taskSeed : seed, dtype, decayBiases, tauRelative,
+                    untilConverged, patience, convergenceTolerance);
         }
     }
 }

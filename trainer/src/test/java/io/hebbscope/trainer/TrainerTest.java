@@ -46,6 +46,48 @@ class TrainerTest {
     }
 
     @Test
+    void untilConvergedStopsAtThePlateauWithinTheEpochLimit() {
+        // Linear regression without noise converges fast; a huge tolerance stops it after two windows of 2.
+        TrainerConfig loose = small().task("linear").widths(8, 1).noiseSigma(0).weightDecay(0).epochs(40)
+                .untilConverged(true).patience(2).convergenceTolerance(10).build();
+        Recorder r = new Recorder(List.of());
+        Trainer t = new Trainer(loose);
+        RunSummary s = t.run(r);
+        assertThat(t.converged()).isTrue();
+        assertThat(s.status()).isEqualTo("completed");
+        assertThat(s.steps()).isEqualTo(4 * 8);
+        assertThat(t.runInfo().totalSteps()).isEqualTo(40 * 8);
+        assertThat(t.runInfo().config()).containsEntry("untilConverged", "true").containsEntry("patience", "2");
+        // A tolerance nothing meets runs to the limit and is not converged.
+        Trainer strict = new Trainer(loose.toBuilder().convergenceTolerance(1e-12).noiseSigma(0.1).epochs(5).build());
+        RunSummary limit = strict.run(new Recorder(List.of()));
+        assertThat(strict.converged()).isFalse();
+        assertThat(limit.steps()).isEqualTo(5 * 8);
+        // A fixed-epoch run is never "converged".
+        Trainer fixed = new Trainer(small().build());
+        fixed.run();
+        assertThat(fixed.converged()).isFalse();
+        assertThat(fixed.config().toMap()).doesNotContainKey("untilConverged");
+    }
+
+    @Test
+    void baselinesAreTheLossesOfPredictingTheMeanAndZero() {
+        Trainer t = new Trainer(small().task("linear").widths(8, 1).noiseSigma(0).build());
+        Trainer.Baselines b = t.baselines();
+        double[] train = t.task().trainTargets().toDoubleVector();
+        double[] valid = t.task().validationTargets().toDoubleVector();
+        double mean = java.util.Arrays.stream(train).average().orElseThrow();
+        double byMean = java.util.Arrays.stream(valid).map(v -> (v - mean) * (v - mean)).average().orElseThrow();
+        double byZero = java.util.Arrays.stream(valid).map(v -> v * v).average().orElseThrow();
+        assertThat(b.mean()).isCloseTo(byMean, org.assertj.core.api.Assertions.within(1e-4 * byMean));
+        assertThat(b.zero()).isCloseTo(byZero, org.assertj.core.api.Assertions.within(1e-4 * byZero));
+        assertThat(b.best()).isEqualTo(Math.min(b.mean(), b.zero()));
+        // A trained student does much better than either.
+        RunSummary s = t.run();
+        assertThat(s.finalValidationLoss()).isLessThan(0.5 * b.best());
+    }
+
+    @Test
     void sameSeedReproducesLossesAndWeightsExactly() {
         Recorder r1 = new Recorder(List.of(3L));
         Trainer t1 = new Trainer(small().build());

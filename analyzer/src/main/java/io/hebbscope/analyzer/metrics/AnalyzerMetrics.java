@@ -32,9 +32,13 @@ import java.util.function.LongSupplier;
  * Every metric the analyzer exports, declared once (the README's Metrics section lists them).
  *
  * <p>Label sets stay bounded: {@code run} and {@code layer} come from the trainer, {@code signal}, {@code role},
- * {@code term}, {@code kind}, {@code le}, {@code quantile} and {@code reason} are fixed sets; per-neuron series
+ * {@code term}, {@code kind}, {@code le}, {@code q} and {@code reason} are fixed sets; per-neuron series
  * ({@code neuron} label) exist only for layers up to {@code maxNeuronSeriesWidth} neurons; wider layers are seen
  * through the histograms, which always count every neuron.
+ *
+ * <p>At most {@code maxTrackedRuns} runs have series at once (the analyzer admits at most that many active runs):
+ * a further run first takes the place of the least recently updated run that is finished, not started here, or idle
+ * for the retention time; when there is none, its series are not exported ({@code hebbscope_runs_not_exported_total}).
  *
  * <p>Series do not pile up: once a run has finished (RunFinished on the runs topic) and none of its series has
  * been updated for {@code finishedRunRetention}, every series with its {@code run} label is removed. The clock
@@ -47,6 +51,8 @@ public final class AnalyzerMetrics implements AutoCloseable {
     /** Buckets of neuron alignment, [-1, 1] in steps of 0.1, for Grafana heatmaps. */
     static final double[] ALIGNMENT_BUCKETS = buckets();
     public static final Duration DEFAULT_FINISHED_RUN_RETENTION = Duration.ofMinutes(10);
+    /** The analyzer's default of --max-active-runs. */
+    public static final int DEFAULT_MAX_TRACKED_RUNS = 100;
     /** Per layer, how many recent steps keep their publish time (to place phase annotations at the trained step). */
     static final int STEP_TIMES_KEPT = 10_000;
     private static final String[] BUCKET_LABELS = bucketLabels();
@@ -61,7 +67,7 @@ public final class AnalyzerMetrics implements AutoCloseable {
     public final Gauge neuronAlignmentQuantile;
     public final Gauge neuronAlignmentMean;
     public final Gauge neuronAlignmentStddev;
-    public final Gauge neuronsByRollingAlignment;
+    public final GaugeHistogram neuronsByRollingAlignment;
     public final Gauge neuronAlignmentEwma;
     public final Gauge layerNorm;
     // Roles and oscillations.
@@ -92,8 +98,21 @@ public final class AnalyzerMetrics implements AutoCloseable {
     public final Counter duplicateBlocks;
     public final Counter skippedSteps;
     public final Counter expiredRuns;
+    // Accounting: every record read is accepted, a counted duplicate, or a dead letter (or still waiting).
+    public final Counter recordsAccepted;
+    public final Counter duplicateRecords;
+    public final Counter runsNotExported;
+    private final Gauge waitingRecords;
 
     private final int maxNeuronSeriesWidth;
+    private final int maxTrackedRuns;
+    /** Runs refused series recently, so that each is counted once. */
+    private final Map<String, Boolean> refused = java.util.Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > 10_000;
+        }
+    });
     private final PrometheusRegistry registry;
     private final Duration finishedRunRetention;
     private final LongSupplier clock;
@@ -120,6 +139,16 @@ public final class AnalyzerMetrics implements AutoCloseable {
      */
     public AnalyzerMetrics(PrometheusRegistry registry, int maxNeuronSeriesWidth, Duration finishedRunRetention,
                            LongSupplier clock) {
+        this(registry, maxNeuronSeriesWidth, finishedRunRetention, clock, DEFAULT_MAX_TRACKED_RUNS);
+    }
+
+    /** @param maxTrackedRuns runs with series at once (the analyzer's --max-active-runs) */
+    public AnalyzerMetrics(PrometheusRegistry registry, int maxNeuronSeriesWidth, Duration finishedRunRetention,
+                           LongSupplier clock, int maxTrackedRuns) {
+        if (maxTrackedRuns < 1) {
+            throw new IllegalArgumentException("tracked runs must be >= 1, got " + maxTrackedRuns);
+        }
+        this.maxTrackedRuns = maxTrackedRuns;
         if (finishedRunRetention.isNegative()) {
             throw new IllegalArgumentException("finished-run retention must be >= 0, got " + finishedRunRetention);
         }
@@ -138,15 +167,16 @@ public final class AnalyzerMetrics implements AutoCloseable {
                 + "buckets of 0.1 on [-1, 1] for Grafana heatmaps")
             .classicOnly().classicUpperBounds(ALIGNMENT_BUCKETS).labelNames("run", "layer", "signal").register(registry), 0);
         neuronAlignmentQuantile = gauge("hebbscope_neuron_alignment_quantile",
-            "Quantile over a layer's neurons of the learning-signal alignment at the last analyzed step", "run", "layer", "quantile");
+            "Quantile q over a layer's neurons of the learning-signal alignment at the last analyzed step "
+                + "(a gauge, so not the reserved label quantile)", "run", "layer", "q");
         neuronAlignmentMean = gauge("hebbscope_neuron_alignment_mean",
             "Mean over a layer's neurons of the learning-signal alignment at the last analyzed step", "run", "layer");
         neuronAlignmentStddev = gauge("hebbscope_neuron_alignment_stddev",
             "Standard deviation over a layer's neurons of the learning-signal alignment at the last analyzed step", "run", "layer");
-        neuronsByRollingAlignment = gauge("hebbscope_neurons_by_rolling_alignment",
-            "Neurons whose rolling (EWMA) learning-signal alignment is <= le (cumulative like histogram buckets; le=+Inf: "
-                + "every neuron with a defined value): the current per-neuron picture of a layer, for heatmaps",
-            "run", "layer", "le");
+        neuronsByRollingAlignment = new GaugeHistogram("hebbscope_neurons_by_rolling_alignment",
+            "Gauge histogram of a layer's neurons by their rolling (EWMA) learning-signal alignment at the last analyzed "
+                + "step (_bucket{le} cumulative, _gcount every neuron with a defined value, _gsum): the current "
+                + "per-neuron picture of a layer, for heatmaps", ALIGNMENT_BUCKETS, "run", "layer").register(registry);
         neuronAlignmentEwma = gauge("hebbscope_neuron_alignment_ewma",
             "Rolling (EWMA) learning-signal alignment of one neuron; only for layers up to the per-neuron width limit",
             "run", "layer", "neuron");
@@ -201,6 +231,18 @@ public final class AnalyzerMetrics implements AutoCloseable {
         skippedSteps = counter("hebbscope_skipped_steps_total", "Steps given up on because a block never arrived", "run", "layer");
         expiredRuns = Counter.builder().name("hebbscope_expired_runs_total")
             .help("Finished runs whose series were removed after the retention time").register(registry);
+        recordsAccepted = Counter.builder().name("hebbscope_records_accepted_total")
+            .help("Records the analysis used, by source topic: with the duplicates and the dead letters, every record read")
+            .labelNames("topic").register(registry);
+        duplicateRecords = Counter.builder().name("hebbscope_duplicate_records_total")
+            .help("Records seen again (a block, RunStarted or RunFinished already used) and ignored, by source topic")
+            .labelNames("topic").register(registry);
+        runsNotExported = Counter.builder().name("hebbscope_runs_not_exported_total")
+            .help("Runs refused metric series because as many runs as the analyzer tracks at once were exported")
+            .register(registry);
+        waitingRecords = Gauge.builder().name("hebbscope_waiting_records")
+            .help("Records of runs not admitted (yet) waiting for their RunStarted, by task and stage")
+            .labelNames("task").register(registry);
         GaugeWithCallback.builder().name("hebbscope_runs")
             .help("Runs whose RunStarted this instance analyzed, by state (running: no RunFinished yet; finished: waiting"
                 + " for expiry); with several instances each run is counted by the one that owns its partition of the runs topic")
@@ -220,6 +262,28 @@ public final class AnalyzerMetrics implements AutoCloseable {
     public void inputTopics(String... topics) {
         for (String t : topics) {
             recordsProcessed.initLabelValues(t);
+            recordsAccepted.initLabelValues(t);
+            duplicateRecords.initLabelValues(t);
+        }
+    }
+
+    /** How many records of unknown runs a task's stage holds while they wait for their RunStarted. */
+    public void waitingRecords(String task, int count) {
+        waitingRecords.labelValues(task).set(count);
+    }
+
+    /** A LayerStep block seen again: counted per run and layer (when the run has series) and per topic. */
+    public void duplicateBlock(String run, String layer, String topic) {
+        duplicateRecords.labelValues(topic).inc();
+        if (touch(run) != null) {
+            duplicateBlocks.labelValues(run, layer).inc();
+        }
+    }
+
+    /** Steps of a layer given up on because a block never arrived. */
+    public void skippedSteps(String run, String layer, int steps) {
+        if (touch(run) != null) {
+            skippedSteps.labelValues(run, layer).inc(steps);
         }
     }
 
@@ -235,6 +299,9 @@ public final class AnalyzerMetrics implements AutoCloseable {
     public void runStarted(RunStarted r) {
         String run = r.getRunId();
         RunTrack track = touch(run);
+        if (track == null) {
+            return;
+        }
         track.started = true;
         Map<String, String> c = r.getConfig();
         String[] labels = {run, r.getTask(), r.getModel(), r.getRule(), c.getOrDefault("widths", ""),
@@ -259,6 +326,9 @@ public final class AnalyzerMetrics implements AutoCloseable {
     public void runFinished(RunFinished r) {
         String run = r.getRunId();
         RunTrack track = touch(run);
+        if (track == null) {
+            return;
+        }
         synchronized (track) {
             setStatus(track, run, r.getStatus().toLowerCase(Locale.ROOT));
             track.finished = true;
@@ -270,6 +340,9 @@ public final class AnalyzerMetrics implements AutoCloseable {
     public void stepMetrics(StepMetrics m) {
         String run = m.getRunId();
         RunTrack track = touch(run);
+        if (track == null) {
+            return;
+        }
         trainLoss.labelValues(run).set(m.getTrainLoss());
         if (m.getValidationLoss() != null) {
             validationLoss.labelValues(run).set(m.getValidationLoss());
@@ -301,6 +374,9 @@ public final class AnalyzerMetrics implements AutoCloseable {
     public void layerStepAnalyzed(String runId, String layer, long step, long publishedAtMs, LayerStepAlignment a,
                                   List<Double> layerEwma, double[] signalEwma, Roles roles) {
         RunTrack run = touch(runId);
+        if (run == null) {
+            return;
+        }
         LayerTrack track = run.layers.computeIfAbsent(layer, k -> new LayerTrack());
         for (int s = 0; s < 3; s++) {
             String signal = LayerStepAlignment.SIGNALS[s];
@@ -329,10 +405,7 @@ public final class AnalyzerMetrics implements AutoCloseable {
             neuronAlignmentStddev.labelValues(runId, layer).set(spread.std());
         }
 
-        int[] cumulative = cumulativeCounts(signalEwma);
-        for (int b = 0; b < BUCKET_LABELS.length; b++) {
-            neuronsByRollingAlignment.labelValues(runId, layer, BUCKET_LABELS[b]).set(cumulative[b]);
-        }
+        neuronsByRollingAlignment.set(signalEwma, runId, layer);
         if (perNeuronSeries(a.rows)) {
             for (int i = 0; i < a.rows; i++) {
                 if (!Double.isNaN(signalEwma[i])) {
@@ -377,6 +450,9 @@ public final class AnalyzerMetrics implements AutoCloseable {
         String layer = event.getLayer();
         String kind = event.getKind().name().toLowerCase(Locale.ROOT);
         RunTrack track = touch(run);
+        if (track == null) {
+            return;
+        }
         long whenMs = clock.getAsLong();
         LayerTrack lt = track.layers.get(layer);
         if (lt != null) {
@@ -397,7 +473,9 @@ public final class AnalyzerMetrics implements AutoCloseable {
 
     /** The oscillation detector's share of oscillating neurons in a layer (0..1). */
     public void oscillationShare(String run, String layer, double share) {
-        touch(run);
+        if (touch(run) == null) {
+            return;
+        }
         oscillatingShare.labelValues(run, layer).set(share);
     }
 
@@ -430,6 +508,7 @@ public final class AnalyzerMetrics implements AutoCloseable {
             int index = m.getValue();
             m.getKey().removeIf(labels -> run.equals(labels.get(index)));
         }
+        neuronsByRollingAlignment.removeIf(labels -> run.equals(labels.get(0)));
         synchronized (track) {
             if (track.info != null) {
                 runInfo.remove(track.info);
@@ -486,18 +565,52 @@ public final class AnalyzerMetrics implements AutoCloseable {
         return maxNeuronSeriesWidth;
     }
 
+    /** The run's track, updated now; null when the run may not have series (as many runs are tracked as allowed). */
     private RunTrack touch(String run) {
         RunTrack t = runs.get(run);
         if (t == null) {
-            t = runs.computeIfAbsent(run, k -> {
-                RunTrack fresh = new RunTrack();
-                fresh.finished = expired.containsKey(k); // records of an expired run again: expire them again later
-                return fresh;
-            });
+            synchronized (runs) {
+                t = runs.get(run);
+                if (t == null) {
+                    if (runs.size() >= maxTrackedRuns && !makeRoom()) {
+                        if (refused.put(run, Boolean.TRUE) == null) {
+                            runsNotExported.inc();
+                        }
+                        return null;
+                    }
+                    t = new RunTrack();
+                    t.finished = expired.containsKey(run); // records of an expired run again: expire them again later
+                    t.lastUpdateMs = clock.getAsLong();
+                    runs.put(run, t);
+                }
+            }
             startSweeper();
         }
         t.lastUpdateMs = clock.getAsLong();
         return t;
+    }
+
+    /**
+     * Removes the series of the least recently updated run that is finished, not started here, or idle for the
+     * retention time; false when every tracked run is running and recently updated.
+     */
+    private boolean makeRoom() {
+        long now = clock.getAsLong();
+        Map.Entry<String, RunTrack> victim = null;
+        for (Map.Entry<String, RunTrack> e : runs.entrySet()) {
+            RunTrack t = e.getValue();
+            boolean evictable = t.finished || !t.started || now - t.lastUpdateMs >= finishedRunRetention.toMillis();
+            if (evictable && (victim == null || t.lastUpdateMs < victim.getValue().lastUpdateMs)) {
+                victim = e;
+            }
+        }
+        if (victim == null || !runs.remove(victim.getKey(), victim.getValue())) {
+            return false;
+        }
+        removeSeries(victim.getKey(), victim.getValue());
+        expired.put(victim.getKey(), Boolean.TRUE);
+        expiredRuns.inc();
+        return true;
     }
 
     private void setStatus(RunTrack track, String run, String status) {
@@ -506,25 +619,6 @@ public final class AnalyzerMetrics implements AutoCloseable {
         }
         track.status = status;
         runStatus.labelValues(run, status).set(1);
-    }
-
-    /** Cumulative counts of the defined values <= each bucket bound, the last one (+Inf) counting all defined. */
-    static int[] cumulativeCounts(double[] values) {
-        int[] counts = new int[ALIGNMENT_BUCKETS.length + 1];
-        for (double v : values) {
-            if (Double.isNaN(v)) {
-                continue;
-            }
-            int b = 0;
-            while (b < ALIGNMENT_BUCKETS.length && v > ALIGNMENT_BUCKETS[b]) {
-                b++;
-            }
-            counts[b]++;
-        }
-        for (int b = 1; b < counts.length; b++) {
-            counts[b] += counts[b - 1];
-        }
-        return counts;
     }
 
     private Gauge gauge(String name, String help, String... labels) {

@@ -56,6 +56,12 @@ final class PluginRunner implements Processor<String, LayerStep, String, PluginR
     public void process(Record<String, LayerStep> record) {
         String layerKey = record.key();
         LayerStep block = record.value();
+        if (runs.get(block.getRunId()) == null) {
+            // no valid RunStarted: the main branch holds such blocks for the grace period, then dead-letters them;
+            // plug-ins only ever see admitted-looking runs (and so make no series for made-up run ids)
+            duplicates.labelValues("unknown_run").inc();
+            return;
+        }
         PluginLayerState state = states.get(layerKey);
         if (state == null) {
             state = new PluginLayerState(-1L, 0L, new ArrayList<>(), new ArrayList<>(), null, -1L);

@@ -36,7 +36,8 @@ public final class PluginTopology {
         Counter failures = Counter.builder().name("hebbscope_plugin_failures_total")
             .help("Layer steps on which a plug-in threw (it is skipped for that step)").labelNames("plugin").register(registry);
         Counter duplicates = Counter.builder().name("hebbscope_plugin_duplicate_blocks_total")
-            .help("LayerStep blocks the plug-in branch saw again and ignored").labelNames("branch").register(registry);
+            .help("LayerStep blocks the plug-in branch ignored: seen again (branch=plugins) or of a run without a valid "
+                + "RunStarted (branch=unknown_run)").labelNames("branch").register(registry);
         for (AnalyzerPlugin plugin : plugins) {
             plugin.init(new PluginContext(registry));
         }
@@ -45,7 +46,7 @@ public final class PluginTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PluginRunner.STATE_STORE),
             Serdes.String(), AvroSerde.of(PluginLayerState.class)));
         rawLayerSteps
-            .mapValues(PluginTopology::validOrNull, Named.as("plugin-decode"))
+            .mapValues((k, v) -> validOrNull(k, v), Named.as("plugin-decode"))
             .filter((k, v) -> v != null, Named.as("plugin-valid"))
             .map((k, v) -> KeyValue.pair(Keys.layer(v.getRunId(), v.getLayer()), v), Named.as("plugin-key-by-layer"))
             .repartition(Repartitioned.with(Serdes.String(), AvroSerde.of(LayerStep.class)).withName("plugin-steps"))
@@ -55,9 +56,14 @@ public final class PluginTopology {
                 Produced.with(Serdes.String(), AvroSerde.of(PluginResult.class)));
     }
 
-    private static LayerStep validOrNull(byte[] value) {
+    /** The LayerStep when the main branch would take it too (its key included), else null. */
+    private static LayerStep validOrNull(byte[] key, byte[] value) {
         try {
             LayerStep step = EventCodec.get().decode(value, LayerStep.class);
+            if (key == null || !Keys.layerBlock(step.getRunId(), step.getLayer(), step.getBlockIndex())
+                .equals(new String(key, java.nio.charset.StandardCharsets.UTF_8))) {
+                return null;
+            }
             LayerStepValidator.reduce(step);
             return step;
         } catch (RuntimeException e) {

@@ -1,5 +1,7 @@
 package io.hebbscope.analyzer.plugin;
 
+import io.hebbscope.analyzer.topology.InvalidRecordException;
+import io.hebbscope.analyzer.topology.RunValidator;
 import io.hebbscope.schema.TopicPartitions;
 import io.hebbscope.schema.EventCodec;
 import io.hebbscope.schema.Keys;
@@ -26,6 +28,8 @@ public class RunCatalog implements AutoCloseable {
     private final Map<String, RunStarted> runs = new ConcurrentHashMap<>();
     private final KafkaConsumer<String, byte[]> consumer;
     private final List<TopicPartition> partitions;
+    static final long CATCH_UP_EVERY_MS = 50;
+    private long lastCatchUp = System.nanoTime() - CATCH_UP_EVERY_MS * 1_000_000L;
 
     public RunCatalog(Properties clientProps, String runsTopic) {
         Properties p = new Properties();
@@ -41,10 +45,15 @@ public class RunCatalog implements AutoCloseable {
         partitions = List.of();
     }
 
-    /** The run's RunStarted, or null when the runs topic does not hold it (yet). */
+    /**
+     * The run's valid RunStarted, or null when the runs topic does not hold one (yet). A miss reads the topic to its
+     * end, at most every {@link #CATCH_UP_EVERY_MS} (a flood of made-up run ids must not turn into as many reads).
+     */
     public synchronized RunStarted get(String runId) {
         RunStarted run = runs.get(runId);
-        if (run == null && consumer != null) {
+        long now = System.nanoTime();
+        if (run == null && consumer != null && now - lastCatchUp >= CATCH_UP_EVERY_MS * 1_000_000L) {
+            lastCatchUp = now;
             catchUp();
             run = runs.get(runId);
         }
@@ -66,9 +75,10 @@ public class RunCatalog implements AutoCloseable {
                 }
                 try {
                     if (EventCodec.get().decodeAny(r.value()) instanceof RunStarted s && Keys.runStarted(s.getRunId()).equals(r.key())) {
-                        runs.put(s.getRunId(), s);
+                        RunValidator.check(s);
+                        runs.putIfAbsent(s.getRunId(), s);
                     }
-                } catch (MalformedEventException e) {
+                } catch (MalformedEventException | InvalidRecordException e) {
                     // the main topology dead-letters it
                 }
             }

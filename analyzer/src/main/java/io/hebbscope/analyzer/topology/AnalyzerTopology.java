@@ -1,10 +1,14 @@
 package io.hebbscope.analyzer.topology;
 
+import io.hebbscope.analyzer.AdmissionSettings;
 import io.hebbscope.analyzer.AnalyzerSettings;
 import io.hebbscope.analyzer.metrics.AnalyzerMetrics;
 import io.hebbscope.schema.AvroSerde;
-import io.hebbscope.schema.BlockAlignment;
 import io.hebbscope.schema.DeadLetter;
+import io.hebbscope.schema.LayerAdmission;
+import io.hebbscope.schema.RunAdmission;
+import io.hebbscope.schema.RunEvent;
+import io.hebbscope.schema.WaitingRecord;
 import io.hebbscope.schema.LayerAlignment;
 import io.hebbscope.schema.LayerState;
 import io.hebbscope.schema.NeuronAlignment;
@@ -13,6 +17,7 @@ import io.hebbscope.schema.PhaseEvent;
 import io.hebbscope.schema.Topics;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -26,10 +31,10 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The analyzer's topology, shared by the application and its TopologyTestDriver tests:
  * <pre>
- * layer-steps --decode/validate/reduce--> (run/layer) repartition --+
- * layer-stats --decode/validate--------> (run/layer) repartition --+--check twins/assemble/align/detect-->
- *                                                                      neuron-alignment, layer-alignment, phases
- * train-metrics, runs --validate--> gauges
+ * runs, train-metrics --decode/validate--> run-events (one partition) --admit runs--> gauges, admitted layers
+ * layer-steps --decode/validate/reduce--> (run/layer) repartition, with the admitted layers --+
+ * layer-stats --decode/validate--------> (run/layer) repartition ----------------------------+
+ *              --check against the run/check twins/assemble/align/detect--> neuron-alignment, layer-alignment, phases
  * every rejected record --> dead-letters
  * </pre>
  */
@@ -55,6 +60,7 @@ public final class AnalyzerTopology {
     public static KStream<byte[], byte[]> build(StreamsBuilder builder, Topics in, Topics out, AnalyzerSettings settings,
                                                 AnalyzerMetrics metrics, Set<String> runs) {
         Topics topics = in;
+        AdmissionSettings admission = settings.admission();
         // Cached stores: a key rewritten every step (a layer's state, its detectors) reaches RocksDB and the
         // changelog once per commit instead of once per step, and a pending step that is put and deleted
         // within one commit never reaches them at all.
@@ -67,7 +73,21 @@ public final class AnalyzerTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(StepAssembler.DETECTOR_STORE), Serdes.String(), Serdes.ByteArray())
             .withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(StepAssembler.ADMISSION_STORE), Serdes.String(), AvroSerde.of(LayerAdmission.class))
+            .withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(StepAssembler.WAITING_STORE), Serdes.String(), AvroSerde.of(WaitingRecord.class))
+            .withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(RunAdmissions.RUNS_STORE), Serdes.String(), AvroSerde.of(RunAdmission.class))
+            .withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(RunAdmissions.WAITING_STORE), Serdes.String(), AvroSerde.of(WaitingRecord.class))
+            .withCachingEnabled());
+        TwinCheck.addStores(builder);
 
+        // Stage 1, per input partition: decode and validate (keys included); rejects become dead letters.
         KStream<byte[], byte[]> layerSteps = raw(builder, topics.layerSteps().name(), runs);
         KStream<byte[], Routed> decoded = layerSteps
             .process(() -> new LayerStepDecoder(metrics), Named.as("decode-layer-steps"));
@@ -75,25 +95,38 @@ public final class AnalyzerTopology {
         // take the stream thread seconds to reduce; the statistics of the next steps are not held up behind them).
         KStream<byte[], Routed> decodedStats = raw(builder, topics.layerStats().name(), runs)
             .process(() -> new LayerStatsDecoder(metrics), Named.as("decode-layer-stats"));
-        TwinCheck.addStores(builder);
-        KStream<String, Routed> checked = decoded
+        KStream<byte[], Routed> metricsDecoded = raw(builder, topics.trainMetrics().name(), runs)
+            .process(() -> new TrainMetricsProcessor(metrics), Named.as("train-metrics"));
+        KStream<byte[], Routed> runsDecoded = raw(builder, topics.runs().name(), runs)
+            .process(() -> new RunsDecoder(metrics), Named.as("runs"));
+
+        // The admission of runs: RunStarted, RunFinished and StepMetrics meet in one task (one partition).
+        KStream<String, Routed> admitted = runsDecoded.filter((k, v) -> v instanceof Routed.Good, Named.as("valid-runs"))
+            .merge(metricsDecoded.filter((k, v) -> v instanceof Routed.Good, Named.as("valid-train-metrics")))
+            .map((k, v) -> KeyValue.pair(((Routed.Good) v).key(), (RunEvent) ((Routed.Good) v).value()), Named.as("key-by-run"))
+            .repartition(Repartitioned.with(Serdes.String(), AvroSerde.of(RunEvent.class)).withName("run-events")
+                .withNumberOfPartitions(1))
+            .process(() -> new RunAdmissions(admission, metrics), Named.as("admit-runs"),
+                RunAdmissions.RUNS_STORE, RunAdmissions.WAITING_STORE);
+
+        // Stage 3, per (run, layer): admitted layers, their tensor blocks and their statistics blocks meet in the step
+        // assembler, which checks both kinds of block against the run and a step published both ways once.
+        // The two repartition topics must have as many partitions as each other (Analyzer checks layer-steps and
+        // layer-stats before it starts), so that a layer's blocks of both kinds reach the same task.
+        KStream<String, SpecificRecord> statsBlocks = decodedStats
+            .filter((k, v) -> v instanceof Routed.Good, Named.as("valid-layer-stats"))
+            .map((k, v) -> KeyValue.pair(((Routed.Good) v).key(), ((Routed.Good) v).value()), Named.as("key-stats-by-layer"))
+            .repartition(Repartitioned.with(Serdes.String(), AvroSerde.ofAny()).withName("stats-blocks"));
+        KStream<String, Routed> assembled = decoded
             .filter((k, v) -> v instanceof Routed.Good, Named.as("valid-layer-steps"))
-            .map((k, v) -> KeyValue.pair(((Routed.Good) v).key(), (BlockAlignment) ((Routed.Good) v).value()),
-                Named.as("key-by-layer"))
-            .repartition(Repartitioned.with(Serdes.String(), AvroSerde.of(BlockAlignment.class)).withName("blocks"))
-            .merge(decodedStats
-                .filter((k, v) -> v instanceof Routed.Good, Named.as("valid-layer-stats"))
-                .map((k, v) -> KeyValue.pair(((Routed.Good) v).key(), (BlockAlignment) ((Routed.Good) v).value()),
-                    Named.as("key-stats-by-layer"))
-                .repartition(Repartitioned.with(Serdes.String(), AvroSerde.of(BlockAlignment.class)).withName("stats-blocks")),
-                Named.as("layer-blocks"))
-            .process(() -> new TwinCheck(settings, metrics), Named.as("check-twins"), TwinCheck.STEPS_STORE,
-                TwinCheck.BLOCKS_STORE);
-        KStream<String, Routed> assembled = checked
-            .filter((k, v) -> v instanceof Routed.Good, Named.as("checked-blocks"))
-            .mapValues(v -> (BlockAlignment) ((Routed.Good) v).value(), Named.as("checked-block-values"))
+            .map((k, v) -> KeyValue.pair(((Routed.Good) v).key(), ((Routed.Good) v).value()), Named.as("key-by-layer"))
+            .merge(admitted.filter((k, v) -> v instanceof Routed.Good, Named.as("admitted-layers"))
+                .mapValues(v -> ((Routed.Good) v).value(), Named.as("layer-admissions")))
+            .repartition(Repartitioned.with(Serdes.String(), AvroSerde.ofAny()).withName("blocks"))
+            .merge(statsBlocks, Named.as("layer-blocks"))
             .process(() -> new StepAssembler(settings, metrics), Named.as("assemble-steps"),
-                StepAssembler.PENDING_STORE, StepAssembler.LAYER_STORE, StepAssembler.DETECTOR_STORE);
+                StepAssembler.PENDING_STORE, StepAssembler.LAYER_STORE, StepAssembler.DETECTOR_STORE,
+                StepAssembler.ADMISSION_STORE, StepAssembler.WAITING_STORE, TwinCheck.STEPS_STORE, TwinCheck.BLOCKS_STORE);
 
         assembled.filter((k, v) -> v instanceof Routed.Good g && g.value() instanceof NeuronAlignment, Named.as("neuron-outputs"))
             .mapValues(v -> (NeuronAlignment) ((Routed.Good) v).value())
@@ -105,19 +138,17 @@ public final class AnalyzerTopology {
             .mapValues(v -> (PhaseEvent) ((Routed.Good) v).value())
             .to(out.phases().name(), Produced.with(Serdes.String(), out.phases().valueSerde()));
 
-        KStream<byte[], Routed> metricsRejects = raw(builder, topics.trainMetrics().name(), runs)
-            .process(() -> new TrainMetricsProcessor(metrics), Named.as("train-metrics"));
-        KStream<byte[], Routed> runsRejects = raw(builder, topics.runs().name(), runs)
-            .process(() -> new RunsProcessor(metrics), Named.as("runs"));
-
         KStream<byte[], Routed> assemblerRejects = assembled
             .filter((k, v) -> v instanceof Routed.Dead, Named.as("inconsistent-blocks"))
-            .selectKey((k, v) -> ((Routed.Dead) v).key())
-            .merge(checked.filter((k, v) -> v instanceof Routed.Dead, Named.as("mismatched-twins"))
-                .selectKey((k, v) -> ((Routed.Dead) v).key()));
+            .selectKey((k, v) -> ((Routed.Dead) v).key(), Named.as("assembler-rejects"));
+        KStream<byte[], Routed> admissionRejects = admitted
+            .filter((k, v) -> v instanceof Routed.Dead, Named.as("rejected-runs"))
+            .selectKey((k, v) -> ((Routed.Dead) v).key(), Named.as("admission-rejects"));
         decoded.filter((k, v) -> v instanceof Routed.Dead, Named.as("invalid-layer-steps"))
             .merge(decodedStats.filter((k, v) -> v instanceof Routed.Dead, Named.as("invalid-layer-stats")))
-            .merge(metricsRejects).merge(runsRejects).merge(assemblerRejects)
+            .merge(metricsDecoded.filter((k, v) -> v instanceof Routed.Dead, Named.as("invalid-train-metrics")))
+            .merge(runsDecoded.filter((k, v) -> v instanceof Routed.Dead, Named.as("invalid-runs")))
+            .merge(assemblerRejects).merge(admissionRejects)
             .mapValues(v -> (DeadLetter) ((Routed.Dead) v).letter())
             .to(out.deadLetters().name(), Produced.with(Serdes.ByteArray(), out.deadLetters().valueSerde()));
         return layerSteps;

@@ -73,11 +73,14 @@ public final class LayerStatsValidator {
                     + " exceeds |X_i||H_i| = " + bound + " (Cauchy-Schwarz)");
             }
         }
-        return new BlockAlignment(s.getRunId(), s.getLayer(), s.getLayerIndex(), s.getStep(), s.getPreviousStep(),
-            s.getEpoch(), s.getBlockIndex(), s.getBlockCount(), s.getRowOffset(), s.getLayerRows(),
-            TensorCodec.encodeDoubles(sums, rows, RowSums.WIDTH), s.getTimestampMs(),
-            TensorCodec.encodeDoubles(sketch, 1, UpdateSketch.SIZE), s.getWeightNorm(),
-            BlockSource.STATS, s.getWithTensors(), s.getLayerCols(), 0.0, s.getRoundoff());
+        return BlockAlignment.newBuilder().setRunId(s.getRunId()).setLayer(s.getLayer()).setLayerIndex(s.getLayerIndex())
+            .setStep(s.getStep()).setPreviousStep(s.getPreviousStep()).setEpoch(s.getEpoch())
+            .setBlockIndex(s.getBlockIndex()).setBlockCount(s.getBlockCount()).setRowOffset(s.getRowOffset())
+            .setLayerRows(s.getLayerRows()).setSums(TensorCodec.encodeDoubles(sums, rows, RowSums.WIDTH))
+            .setTimestampMs(s.getTimestampMs()).setUpdateSketch(TensorCodec.encodeDoubles(sketch, 1, UpdateSketch.SIZE))
+            .setWeightNorm(s.getWeightNorm()).setLayerCols(s.getLayerCols())
+            .setSource(BlockSource.STATS).setTwin(s.getWithTensors()).setValueError(0.0).setRoundoff(s.getRoundoff())
+            .build();
     }
 
     private static double[] values(String name, Tensor t, int rows, int cols) {

@@ -63,11 +63,14 @@ public final class LayerStepValidator {
         double[] sketch = s.getWithStats()
             ? io.hebbscope.schema.UpdateSketch.byHistogram(java.nio.FloatBuffer.wrap(update), 0, s.getRowOffset(), rows, cols)
             : UpdateSketch.of(update, s.getRowOffset(), rows, cols);
-        return new BlockAlignment(s.getRunId(), s.getLayer(), s.getLayerIndex(), s.getStep(), s.getPreviousStep(),
-            s.getEpoch(), s.getBlockIndex(), s.getBlockCount(), s.getRowOffset(), s.getLayerRows(),
-            TensorCodec.encodeDoubles(sums, rows, RowSums.WIDTH), s.getTimestampMs(),
-            TensorCodec.encodeDoubles(sketch, 1, UpdateSketch.SIZE), s.getWeightNorm(),
-            BlockSource.TENSORS, s.getWithStats(), cols, TwinCheck.valueError(s), 0x1p-53);
+        return BlockAlignment.newBuilder().setRunId(s.getRunId()).setLayer(s.getLayer()).setLayerIndex(s.getLayerIndex())
+            .setStep(s.getStep()).setPreviousStep(s.getPreviousStep()).setEpoch(s.getEpoch())
+            .setBlockIndex(s.getBlockIndex()).setBlockCount(s.getBlockCount()).setRowOffset(s.getRowOffset())
+            .setLayerRows(s.getLayerRows()).setSums(TensorCodec.encodeDoubles(sums, rows, RowSums.WIDTH))
+            .setTimestampMs(s.getTimestampMs()).setUpdateSketch(TensorCodec.encodeDoubles(sketch, 1, UpdateSketch.SIZE))
+            .setWeightNorm(s.getWeightNorm()).setLayerCols(s.getLayerCols())
+            .setSource(BlockSource.TENSORS).setTwin(s.getWithStats()).setValueError(TwinCheck.valueError(s))
+            .setRoundoff(0x1p-53).build();
     }
 
     private static float[] values(String name, Tensor t, int rows, int cols) {

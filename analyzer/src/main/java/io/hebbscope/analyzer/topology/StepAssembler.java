@@ -14,7 +14,10 @@ import io.hebbscope.analyzer.detect.StationarityDetector;
 import io.hebbscope.analyzer.detect.UpdateSketch;
 import io.hebbscope.analyzer.metrics.AnalyzerMetrics;
 import io.hebbscope.schema.BlockAlignment;
+import io.hebbscope.schema.BlockSource;
 import io.hebbscope.schema.EventCodec;
+import io.hebbscope.schema.Keys;
+import io.hebbscope.schema.LayerAdmission;
 import io.hebbscope.schema.LayerAlignment;
 import io.hebbscope.schema.LayerState;
 import io.hebbscope.schema.NeuronAlignment;
@@ -22,6 +25,9 @@ import io.hebbscope.schema.PendingStep;
 import io.hebbscope.schema.PhaseEvent;
 import io.hebbscope.schema.Tensor;
 import io.hebbscope.schema.TensorCodec;
+import io.hebbscope.schema.WaitingRecord;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.processor.PunctuationType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -33,12 +39,18 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Stage 3, per (run, layer): assembles each step from its blocks, idempotently on (run, layer, step, block),
+ * Stage 3, per (run, layer): checks each block, reduced from a LayerStep's tensors or taken from the trainer's
+ * LayerStats, against its run's RunStarted (blocks of runs not admitted yet wait), hands the blocks of steps published
+ * both ways to the {@link TwinCheck}, assembles each step from its blocks, idempotently on (run, layer, step, block),
  * and emits steps strictly in the order the trainer published them (each block names its previous step),
  * so rolling statistics are the same however blocks were interleaved, live or in a replay.
  */
-final class StepAssembler implements Processor<String, BlockAlignment, String, Routed> {
+final class StepAssembler implements Processor<String, SpecificRecord, String, Routed> {
     static final String PENDING_STORE = "pending-steps";
+    /** The admitted layers ({@link LayerAdmission}, key run/layer): what their blocks are checked against. */
+    static final String ADMISSION_STORE = "layer-admissions";
+    /** Blocks of layers not admitted (yet), waiting for the run's RunStarted. */
+    static final String WAITING_STORE = "waiting-blocks";
     static final String LAYER_STORE = "layer-state";
     /** Serialized {@link LayerDetectors} per run/layer, written once per emitted step. */
     static final String DETECTOR_STORE = "detector-state";
@@ -51,6 +63,10 @@ final class StepAssembler implements Processor<String, BlockAlignment, String, R
     private KeyValueStore<String, PendingStep> pending;
     private KeyValueStore<String, LayerState> layers;
     private KeyValueStore<String, byte[]> detectors;
+    private KeyValueStore<String, LayerAdmission> admissions;
+    private WaitingRecords waiting;
+    private TwinCheck twins;
+    private String waitingLabel;
     /**
      * The detectors of each layer as live objects, so a step does not deserialize what the previous step just
      * serialized; trusted only while the store's layer state says exactly these steps were emitted (after a
@@ -77,20 +93,116 @@ final class StepAssembler implements Processor<String, BlockAlignment, String, R
         this.pending = context.getStateStore(PENDING_STORE);
         this.layers = context.getStateStore(LAYER_STORE);
         this.detectors = context.getStateStore(DETECTOR_STORE);
+        this.admissions = context.getStateStore(ADMISSION_STORE);
+        KeyValueStore<String, WaitingRecord> store = context.getStateStore(WAITING_STORE);
+        this.waiting = new WaitingRecords(store, settings.admission().maxWaitingRecords(), context.currentSystemTimeMs());
+        this.waitingLabel = context.taskId().toString() + "/blocks";
+        this.twins = new TwinCheck(settings, metrics, context.getStateStore(TwinCheck.STEPS_STORE),
+            context.getStateStore(TwinCheck.BLOCKS_STORE), this::reject);
         // a task revived after a crash calls init again on the same processor: start from the stores
         detectorCache.clear();
+        context.schedule(RunAdmissions.punctuationPeriod(settings.admission().unknownRunGrace()),
+            PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+    }
+
+    private void punctuate(long nowMs) {
+        long grace = settings.admission().unknownRunGrace().toMillis();
+        for (WaitingRecord r : waiting.expire(nowMs, grace)) {
+            reject(r.getBlock(), "unknown_run", "no valid RunStarted admitted layer " + r.getKey() + " within the grace period of "
+                + settings.admission().unknownRunGrace().toSeconds() + " s");
+        }
+        metrics.waitingRecords(waitingLabel, waiting.size());
     }
 
     @Override
-    public void process(Record<String, BlockAlignment> record) {
-        String layerKey = record.key();
-        BlockAlignment block = record.value();
+    public void process(Record<String, SpecificRecord> record) {
+        if (record.value() instanceof LayerAdmission admission) {
+            admit(record.key(), admission);
+        } else {
+            block(record.key(), (BlockAlignment) record.value());
+        }
+        metrics.waitingRecords(waitingLabel, waiting.size());
+    }
+
+    /** A layer of an admitted run: its blocks that waited for it are assembled now, in arrival order. */
+    private void admit(String layerKey, LayerAdmission admission) {
+        if (!admission.getAdmitted()) {
+            admissions.delete(layerKey);
+            twins.forget(layerKey);
+            return;
+        }
+        admissions.put(layerKey, admission);
+        for (WaitingRecord w : waiting.take(layerKey)) {
+            block(layerKey, w.getBlock());
+        }
+    }
+
+    private void block(String layerKey, BlockAlignment block) {
+        LayerAdmission admission = admissions.get(layerKey);
+        if (admission == null) {
+            WaitingRecord w = new WaitingRecord(layerKey, context.currentSystemTimeMs(), block, null);
+            for (WaitingRecord evicted : waiting.add(w, block.getSourceTopic() + "/" + block.getSourcePartition() + "/"
+                + block.getSourceOffset())) {
+                reject(evicted.getBlock(), "unknown_run", "no valid RunStarted admitted layer " + evicted.getKey()
+                    + "; more than " + settings.admission().maxWaitingRecords() + " blocks of unknown runs were waiting");
+            }
+            return;
+        }
+        String mismatch = mismatch(block, admission);
+        if (mismatch != null) {
+            reject(block, "run_mismatch", mismatch + " (" + admission + ")");
+            return;
+        }
+        if (TwinCheck.analyzed(block)) {
+            assemble(layerKey, block);
+        }
+        if (block.getTwin()) {
+            twins.keep(layerKey, block);
+        }
+    }
+
+    /**
+     * How a block disagrees with its run's RunStarted, or null. Statistics blocks have their own blocking
+     * (RunStarted.statsRowsPerBlock), and exist only in a run that says it publishes them (statsEvery).
+     */
+    private static String mismatch(BlockAlignment b, LayerAdmission a) {
+        int blockRows = b.getSums().getRows();
+        boolean stats = b.getSource() == BlockSource.STATS;
+        if (b.getLayerRows() != a.getRows() || (b.getLayerCols() >= 0 && b.getLayerCols() != a.getCols())) {
+            return "layer " + b.getLayerRows() + "x" + b.getLayerCols() + ", RunStarted says " + a.getRows() + "x" + a.getCols();
+        }
+        if (b.getLayerIndex() != a.getLayerIndex()) {
+            return "layer index " + b.getLayerIndex() + ", RunStarted says " + a.getLayerIndex();
+        }
+        if ((stats || b.getTwin()) && a.getStatsBlocks() == 0) {
+            return (stats ? "statistics" : "tensors published with statistics (withStats)")
+                + ", RunStarted says the run publishes no statistics (statsEvery 0)";
+        }
+        int blocks = stats ? a.getStatsBlocks() : a.getBlocks();
+        int perBlock = stats ? a.getStatsRowsPerBlock() : a.getRowsPerBlock();
+        String kind = stats ? "statistics " : "";
+        if (b.getBlockCount() != blocks) {
+            return b.getBlockCount() + " " + kind + "blocks, RunStarted says " + blocks;
+        }
+        long from = (long) b.getBlockIndex() * perBlock;
+        long rows = Math.min(perBlock, a.getRows() - from);
+        if (b.getRowOffset() != from || blockRows != rows) {
+            return kind + "block " + b.getBlockIndex() + " holds rows " + b.getRowOffset() + ".."
+                + (b.getRowOffset() + blockRows) + ", RunStarted says " + from + ".." + (from + rows);
+        }
+        if (b.getStep() >= a.getTotalSteps()) {
+            return "step " + b.getStep() + ", the run has " + a.getTotalSteps() + " steps";
+        }
+        return null;
+    }
+
+    private void assemble(String layerKey, BlockAlignment block) {
         LayerState state = layers.get(layerKey);
         if (state == null) {
             state = new LayerState(-1L, 0L, new ArrayList<>(), null, new ArrayList<>(Arrays.asList(null, null, null)));
         }
         if (state.getEmittedSteps() > 0 && block.getStep() <= state.getLastEmittedStep()) {
-            metrics.duplicateBlocks.labelValues(block.getRunId(), block.getLayer()).inc();
+            duplicate(block);
             return;
         }
         String stepKey = stepKey(layerKey, block.getStep());
@@ -104,16 +216,17 @@ final class StepAssembler implements Processor<String, BlockAlignment, String, R
                         UpdateSketch.SIZE), block.getWeightNorm());
         } else if (step.getBlockCount() != block.getBlockCount() || step.getPreviousStep() != block.getPreviousStep()
             || step.getSums().getRows() != block.getLayerRows()) {
-            reject(record, "block " + block.getBlockIndex() + " of step " + block.getStep() + " says " + block.getBlockCount()
+            reject(block, "inconsistent", "block " + block.getBlockIndex() + " of step " + block.getStep() + " says " + block.getBlockCount()
                 + " blocks, previous step " + block.getPreviousStep() + ", " + block.getLayerRows()
                 + " rows; earlier blocks said " + step.getBlockCount() + ", " + step.getPreviousStep() + ", "
                 + step.getSums().getRows());
             return;
         }
         if (step.getReceived().contains(block.getBlockIndex())) {
-            metrics.duplicateBlocks.labelValues(block.getRunId(), block.getLayer()).inc();
+            duplicate(block);
             return;
         }
+        metrics.recordsAccepted.labelValues(sourceTopic(block)).inc();
         double[] sums = TensorCodec.decodeDoubles(step.getSums());
         double[] blockSums = TensorCodec.decodeDoubles(block.getSums());
         System.arraycopy(blockSums, 0, sums, block.getRowOffset() * RowSums.WIDTH, blockSums.length);
@@ -151,7 +264,7 @@ final class StepAssembler implements Processor<String, BlockAlignment, String, R
             deletePendingUpTo(layerKey, s);
         }
         if (skipped[0] > 0) {
-            metrics.skippedSteps.labelValues(block.getRunId(), block.getLayer()).inc(skipped[0]);
+            metrics.skippedSteps(block.getRunId(), block.getLayer(), skipped[0]);
         }
         state.setCompletedSteps(chain.waitingSteps());
     }
@@ -275,10 +388,24 @@ final class StepAssembler implements Processor<String, BlockAlignment, String, R
         return sum;
     }
 
-    private void reject(Record<String, BlockAlignment> record, String reason) {
-        byte[] key = record.key() == null ? null : record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        context.forward(new Record<>(record.key(), DeadLetters.of(context, metrics, key,
-            EventCodec.get().encode(record.value()), new InvalidRecordException("inconsistent", reason)), record.timestamp()));
+    private void duplicate(BlockAlignment block) {
+        metrics.duplicateBlock(block.getRunId(), block.getLayer(), sourceTopic(block));
+    }
+
+    private static String sourceTopic(BlockAlignment block) {
+        return block.getSourceTopic() == null ? "unknown" : block.getSourceTopic();
+    }
+
+    /**
+     * A dead letter for a block read earlier: where it was read comes with the block; its value is the block as the
+     * analyzer reduced it (BlockAlignment, single-object encoded), the LayerStep itself is not kept.
+     */
+    private void reject(BlockAlignment block, String category, String reason) {
+        byte[] key = block.getSourceKey() == null ? Keys.layer(block.getRunId(), block.getLayer())
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8) : RunAdmissions.bytes(block.getSourceKey());
+        context.forward(new Record<>(Keys.layer(block.getRunId(), block.getLayer()), DeadLetters.of(context, metrics,
+            sourceTopic(block), block.getSourcePartition(), block.getSourceOffset(), key, EventCodec.get().encode(block),
+            new InvalidRecordException(category, reason)), context.currentSystemTimeMs()));
     }
 
     private static double[] nanArray(int n) {

@@ -8,12 +8,10 @@ import io.hebbscope.schema.AvroSerde;
 import io.hebbscope.schema.BlockAlignment;
 import io.hebbscope.schema.BlockSource;
 import io.hebbscope.schema.DType;
-import io.hebbscope.schema.EventCodec;
 import io.hebbscope.schema.LayerStep;
 import io.hebbscope.schema.Tensor;
 import io.hebbscope.schema.TensorCodec;
 import io.hebbscope.schema.TwinStep;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -21,39 +19,45 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * Between the repartition and the step assembler, per (run, layer): a step that both the trainer's statistics
- * (LayerStats) and its tensors (LayerStep) carry is analyzed once, from the statistics, whichever copy arrives first,
- * so a live analysis and a replay see the same numbers; the tensors of such a step are kept aside and, once both
- * copies are complete, checked against the statistics. A difference beyond what rounding explains (see
- * {@link #compare}) makes each offending tensor block a dead letter with reason {@value #MISMATCH}, counted by
- * hebbscope_dead_letters_total. Steps with one copy pass straight through.
+ * Part of the step assembler, per (run, layer), after a block was checked against its run's RunStarted: a step that both
+ * the trainer's statistics (LayerStats) and its tensors (LayerStep) carry is analyzed once, from the statistics,
+ * whichever copy arrives first, so a live analysis and a replay see the same numbers; the tensors of such a step are
+ * kept aside and, once both copies are complete, checked against the statistics. A difference beyond what rounding
+ * explains (see {@link #compare}) makes each offending tensor block a dead letter with reason {@value #MISMATCH},
+ * counted by hebbscope_dead_letters_total. Steps with one copy are the assembler's alone.
  *
  * <p>Twin steps waiting for their other copy are bounded per layer by {@link AnalyzerSettings#maxWaitingSteps()}:
  * beyond it the oldest is dropped unchecked (its other copy was lost to the dead letters).
  */
-final class TwinCheck implements Processor<String, BlockAlignment, String, Routed> {
+final class TwinCheck {
     static final String STEPS_STORE = "twin-steps";
     static final String BLOCKS_STORE = "twin-blocks";
     static final String MISMATCH = "stats_mismatch";
     /** Both copies carry the trainer's weight norm, the same float64 number. */
     private static final double WEIGHT_NORM_TOLERANCE = 1e-9;
 
+    /** Where the check's rejects go: the assembler's dead letters, with where the block was read. */
+    interface Rejects {
+        void reject(BlockAlignment block, String category, String reason);
+    }
+
     private final AnalyzerSettings settings;
     private final AnalyzerMetrics metrics;
-    private ProcessorContext<String, Routed> context;
-    private KeyValueStore<String, TwinStep> steps;
-    private KeyValueStore<String, BlockAlignment> blocks;
+    private final KeyValueStore<String, TwinStep> steps;
+    private final KeyValueStore<String, BlockAlignment> blocks;
+    private final Rejects rejects;
 
-    TwinCheck(AnalyzerSettings settings, AnalyzerMetrics metrics) {
+    TwinCheck(AnalyzerSettings settings, AnalyzerMetrics metrics, KeyValueStore<String, TwinStep> steps,
+              KeyValueStore<String, BlockAlignment> blocks, Rejects rejects) {
         this.settings = settings;
         this.metrics = metrics;
+        this.steps = steps;
+        this.blocks = blocks;
+        this.rejects = rejects;
     }
 
     /** The two stores the check keeps its waiting twin steps in. */
@@ -62,6 +66,11 @@ final class TwinCheck implements Processor<String, BlockAlignment, String, Route
             AvroSerde.of(TwinStep.class)).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BLOCKS_STORE), Serdes.String(),
             AvroSerde.of(BlockAlignment.class)).withCachingEnabled());
+    }
+
+    /** Whether the assembler analyzes {@code block}: statistics always, tensors only of a step without statistics. */
+    static boolean analyzed(BlockAlignment block) {
+        return block.getSource() == BlockSource.STATS || !block.getTwin();
     }
 
     /**
@@ -79,43 +88,26 @@ final class TwinCheck implements Processor<String, BlockAlignment, String, Route
         return t.getDtype() == DType.BFLOAT16 ? 0x1p-8 : t.getDtype() == DType.FLOAT32 ? 0x1p-24 : 0;
     }
 
-    @Override
-    public void init(ProcessorContext<String, Routed> context) {
-        this.context = context;
-        this.steps = context.getStateStore(STEPS_STORE);
-        this.blocks = context.getStateStore(BLOCKS_STORE);
-    }
-
-    @Override
-    public void process(Record<String, BlockAlignment> record) {
-        BlockAlignment block = record.value();
+    /** Keeps a block of a twin step (either copy) until both copies are complete, then compares them. */
+    void keep(String layerKey, BlockAlignment block) {
         boolean stats = block.getSource() == BlockSource.STATS;
-        if (stats || !block.getTwin()) {
-            context.forward(record.withValue(new Routed.Good(record.key(), block)));
-        }
-        if (block.getTwin()) {
-            keep(record, block, stats);
-        }
-    }
-
-    private void keep(Record<String, BlockAlignment> record, BlockAlignment block, boolean stats) {
-        String stepKey = StepAssembler.stepKey(record.key(), block.getStep());
+        String stepKey = StepAssembler.stepKey(layerKey, block.getStep());
         TwinStep twin = steps.get(stepKey);
         if (twin == null) {
-            evictBeyondLimit(record.key());
+            evictBeyondLimit(layerKey);
             twin = new TwinStep(block.getStep(), 0, new ArrayList<>(), 0, new ArrayList<>());
         }
         int count = stats ? twin.getStatsBlocks() : twin.getTensorBlocks();
         List<Integer> received = new ArrayList<>(stats ? twin.getStatsReceived() : twin.getTensorReceived());
         if (received.contains(block.getBlockIndex())) {
-            if (!stats) { // a repeated statistics block is counted by the assembler it went on to
-                metrics.duplicateBlocks.labelValues(block.getRunId(), block.getLayer()).inc();
+            if (!stats) { // a repeated statistics block is counted by the assembler it went to
+                metrics.duplicateBlock(block.getRunId(), block.getLayer(), sourceTopic(block));
             }
             return;
         }
         if (count != 0 && count != block.getBlockCount()) {
             if (!stats) { // inconsistent statistics blocks are the assembler's to reject
-                reject(record, block, "inconsistent", "tensor block " + block.getBlockIndex() + " of step "
+                rejects.reject(block, "inconsistent", "tensor block " + block.getBlockIndex() + " of step "
                     + block.getStep() + " says " + block.getBlockCount() + " blocks; earlier blocks said " + count);
             }
             return;
@@ -131,11 +123,20 @@ final class TwinCheck implements Processor<String, BlockAlignment, String, Route
         blocks.put(blockKey(stepKey, stats, block.getBlockIndex()), block);
         if (twin.getStatsReceived().size() == twin.getStatsBlocks() && twin.getTensorReceived().size() == twin.getTensorBlocks()
             && twin.getStatsBlocks() > 0 && twin.getTensorBlocks() > 0) {
-            compare(record, stepKey);
-            delete(stepKey);
+            compare(block, stepKey);
+            delete(stepKey, false);
         } else {
             steps.put(stepKey, twin);
         }
+    }
+
+    /** Drops the twin steps of a layer whose run is no longer tracked, unchecked. */
+    void forget(String layerKey) {
+        List<String> waiting = new ArrayList<>();
+        try (var it = steps.range(StepAssembler.stepKey(layerKey, 0), StepAssembler.stepKey(layerKey, Long.MAX_VALUE))) {
+            it.forEachRemaining(kv -> waiting.add(kv.key));
+        }
+        waiting.forEach(k -> delete(k, true));
     }
 
     private static String blockKey(String stepKey, boolean stats, int blockIndex) {
@@ -149,17 +150,30 @@ final class TwinCheck implements Processor<String, BlockAlignment, String, Route
             it.forEachRemaining(kv -> waiting.add(kv.key));
         }
         for (int i = 0; i <= waiting.size() - settings.maxWaitingSteps(); i++) {
-            delete(waiting.get(i));
+            delete(waiting.get(i), true);
         }
     }
 
-    private void delete(String stepKey) {
+    /**
+     * Deletes a twin step and its kept blocks. Tensor blocks that leave unchecked were valid and their run's all the
+     * same: counted as accepted, as the compared ones that agreed are (hebbscope_records_accepted_total).
+     */
+    private void delete(String stepKey, boolean unchecked) {
         List<String> keys = new ArrayList<>();
         try (var it = blocks.range(stepKey + "/S/", stepKey + "/T/~")) {
-            it.forEachRemaining(kv -> keys.add(kv.key));
+            it.forEachRemaining(kv -> {
+                keys.add(kv.key);
+                if (unchecked && kv.value.getSource() == BlockSource.TENSORS) {
+                    metrics.recordsAccepted.labelValues(sourceTopic(kv.value)).inc();
+                }
+            });
         }
         keys.forEach(blocks::delete);
         steps.delete(stepKey);
+    }
+
+    private static String sourceTopic(BlockAlignment block) {
+        return block.getSourceTopic() == null ? "unknown" : block.getSourceTopic();
     }
 
     /** One copy of a step, assembled from its blocks. */
@@ -212,8 +226,7 @@ final class TwinCheck implements Processor<String, BlockAlignment, String, Route
      * elements differs by at most that of float64 sums of float32 values times sum|U| <= sqrt(N) |U|_F. The weight
      * norms are the same number.
      */
-    private void compare(Record<String, BlockAlignment> record, String stepKey) {
-        BlockAlignment any = record.value();
+    private void compare(BlockAlignment any, String stepKey) {
         int rows = any.getLayerRows();
         Copy stats = new Copy(rows);
         Copy tensors = new Copy(rows);
@@ -245,9 +258,13 @@ final class TwinCheck implements Processor<String, BlockAlignment, String, Route
         if (reasons.isEmpty()) {
             compareWholeStep(any.getStep(), stats, tensors, rows, n, abs, reasons);
         }
-        reasons.forEach((blockIndex, why) -> {
-            BlockAlignment offending = tensors.blocks.get(blockIndex);
-            reject(record, offending, MISMATCH, why);
+        tensors.blocks.forEach((blockIndex, block) -> {
+            String why = reasons.get(blockIndex);
+            if (why == null) {
+                metrics.recordsAccepted.labelValues(sourceTopic(block)).inc();
+            } else {
+                rejects.reject(block, MISMATCH, why);
+            }
         });
     }
 
@@ -279,11 +296,5 @@ final class TwinCheck implements Processor<String, BlockAlignment, String, Route
 
     private static double tolerance(Copy copy, int n) {
         return 2 * copy.valueError + copy.valueError * copy.valueError + (n + 2) * copy.roundoff;
-    }
-
-    private void reject(Record<String, BlockAlignment> record, BlockAlignment block, String category, String reason) {
-        byte[] key = record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8);
-        context.forward(new Record<>(record.key(), DeadLetters.of(context, metrics, key, EventCodec.get().encode(block),
-            new InvalidRecordException(category, reason)), record.timestamp()));
     }
 }

@@ -29,7 +29,7 @@ class MetricsCardinalityTest {
         int steps = 3;
         try (AnalyzerMetrics metrics = new AnalyzerMetrics(registry, 128);
              MetricsFixtures fx = new MetricsFixtures(metrics, 128, stateDir)) {
-            fx.runStarted("wide-run", wide, narrow);
+            fx.runStarted("wide-run", MetricsFixtures.shape(0, wide, 8, 4), MetricsFixtures.shape(1, narrow, 8, 1));
             fx.layerSteps("wide-run", "layer0", wide, 8, 4, steps, 1);
             fx.layerSteps("wide-run", "layer1", narrow, 8, 1, steps, 2);
             fx.stepMetrics("wide-run", steps - 1, 2);
@@ -58,7 +58,8 @@ class MetricsCardinalityTest {
             assertThat(value(series, "hebbscope_neuron_alignment_bucket", labels[0], labels[1], "le=\"0.5\"")
                 - value(series, "hebbscope_neuron_alignment_bucket", labels[0], labels[1], "le=\"-0.5\"")).isGreaterThan(0.6 * wide * steps);
         }
-        assertThat(value(series, "hebbscope_neurons_by_rolling_alignment", "layer=\"layer0\"", "le=\"+Inf\"")).isEqualTo(wide);
+        assertThat(value(series, "hebbscope_neurons_by_rolling_alignment_bucket", "layer=\"layer0\"", "le=\"+Inf\"")).isEqualTo(wide);
+        assertThat(value(series, "hebbscope_neurons_by_rolling_alignment_gcount", "layer=\"layer0\"")).isEqualTo(wide);
         double roles = select(series, "hebbscope_neurons", "layer=\"layer0\"").stream()
             .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
         assertThat(roles).isEqualTo(wide);
@@ -94,8 +95,8 @@ class MetricsCardinalityTest {
     static int expectedLayerSeries() {
         int alignment = 3 + 3;              // hebbscope_layer_alignment, _ewma by signal
         int histogram = 3 * (22 + 2);        // hebbscope_neuron_alignment_bucket (21 bounds + +Inf), _count, _sum by signal
-        int spread = 3 + 1 + 1;              // _quantile (0.1, 0.5, 0.9), _mean, _stddev
-        int rolling = 22;                    // hebbscope_neurons_by_rolling_alignment by le
+        int spread = 3 + 1 + 1;              // _quantile (q 0.1, 0.5, 0.9), _mean, _stddev
+        int rolling = 22 + 2;                // hebbscope_neurons_by_rolling_alignment_bucket by le, _gcount, _gsum
         int roles = 4;                       // hebbscope_neurons by role
         int norms = 4;                       // hebbscope_layer_norm by term
         int progress = 1 + 1 + 1 + 1 + 1;    // sign flips, analyzed step, analyzed steps, lag seconds, lag steps

@@ -58,15 +58,26 @@ final class MetricsFixtures implements AutoCloseable {
         return driver.createInputTopic(topic, Serdes.String().serializer(), Serdes.ByteArray().serializer());
     }
 
+    /** A run of layers layer0, layer1, ... of {@code rows} neurons, 8 inputs, one block each. */
     void runStarted(String run, int... rows) {
         List<LayerShape> shapes = new ArrayList<>();
         for (int l = 0; l < rows.length; l++) {
             shapes.add(new LayerShape("layer" + l, l, rows[l], 8, rows[l], 1));
         }
+        runStarted(run, shapes.toArray(LayerShape[]::new));
+    }
+
+    /** The shape of layer{@code index} as {@link #layerSteps} publishes it. */
+    static LayerShape shape(int index, int rows, int cols, int blocks) {
+        int per = (rows + blocks - 1) / blocks;
+        return new LayerShape("layer" + index, index, rows, cols, per, (rows + per - 1) / per);
+    }
+
+    void runStarted(String run, LayerShape... shapes) {
         RunStarted started = RunStarted.newBuilder().setRunId(run).setStartedAtMs(1).setTask("sre").setModel("mlp")
             .setRule("sgd").setSeed(7).setConfig(Map.of("weightDecay", "0.001", "noiseSigma", "0.0", "learningRate", "0.1",
                 "widths", "8-16", "activation", "tanh", "batchSize", "32"))
-            .setLayers(shapes).setStepsPerEpoch(10).setTotalSteps(100).setSnapshotEvery(1000).setDtype(DType.FLOAT32).build();
+            .setLayers(List.of(shapes)).setStepsPerEpoch(10).setTotalSteps(100).setSnapshotEvery(1000).setDtype(DType.FLOAT32).build();
         runs.pipeInput(Keys.runStarted(run), EventCodec.get().encode(started));
     }
 
@@ -90,7 +101,8 @@ final class MetricsFixtures implements AutoCloseable {
         for (int s = 0; s < steps; s++) {
             for (int b = 0; b * per < rows; b++) {
                 int n = Math.min(rows, (b + 1) * per) - b * per;
-                LayerStep step = LayerStep.newBuilder().setRunId(run).setLayer(layer).setLayerIndex(0).setStep(s)
+                LayerStep step = LayerStep.newBuilder().setRunId(run).setLayer(layer)
+                    .setLayerIndex(layer.matches("layer\\d+") ? Integer.parseInt(layer.substring(5)) : 0).setStep(s)
                     .setPreviousStep(s - 1).setEpoch(0).setBlockIndex(b).setBlockCount((rows + per - 1) / per)
                     .setRowOffset(b * per).setLayerRows(rows).setLayerCols(cols)
                     .setGradient(random(r, n, cols)).setHebbian(random(r, n, cols)).setUpdate(random(r, n, cols))

@@ -109,7 +109,7 @@ class PluginTopologyTest {
             TestInputTopic<String, byte[]> in = driver.createInputTopic(topics.layerSteps().name(),
                 Serdes.String().serializer(), Serdes.ByteArray().serializer());
             for (LayerStep s : shuffled) {
-                in.pipeInput("k", EventCodec.get().encode(s));
+                in.pipeInput(io.hebbscope.schema.Keys.layerBlock(s.getRunId(), s.getLayer(), s.getBlockIndex()), EventCodec.get().encode(s));
             }
             in.pipeInput("junk", new byte[] {1, 2});
 
@@ -168,7 +168,7 @@ class PluginTopologyTest {
         try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props)) {
             TestInputTopic<String, byte[]> in = driver.createInputTopic(topics.layerSteps().name(),
                 Serdes.String().serializer(), Serdes.ByteArray().serializer());
-            log.forEach(s -> in.pipeInput("k", EventCodec.get().encode(s)));
+            log.forEach(s -> in.pipeInput(io.hebbscope.schema.Keys.layerBlock(s.getRunId(), s.getLayer(), s.getBlockIndex()), EventCodec.get().encode(s)));
         }
         return recorder.seen;
     }
@@ -195,6 +195,20 @@ class PluginTopologyTest {
             assertThat(fromShuffled.get(i).update()).containsExactly(f.terms.get(i)[3]);
             assertThat(fromShuffled.get(i).signalIsNegativeGradient()).isFalse();
         }
+    }
+
+    /** Issue 11: plug-ins see no run without a valid RunStarted (and so make no series for made-up run ids). */
+    @Test
+    void blocksOfRunsWithoutRunStartedNeverReachThePlugins() {
+        LayerStepFixture f = new LayerStepFixture("made-up", "layer1", 5, 3, 1, true, new long[] {0, 1, 2}, 13);
+        List<LayerStep> log = new ArrayList<>();
+        for (int s = 0; s < f.steps.length; s++) {
+            log.addAll(f.blocksOf(s));
+        }
+        RunStarted other = RunStarted.newBuilder().setRunId("other").setStartedAtMs(0).setTask("sre").setModel("mlp")
+            .setRule("sgd").setSeed(1).setConfig(Map.of()).setLayers(List.of()).setStepsPerEpoch(6).setTotalSteps(11)
+            .setSnapshotEvery(100).setDtype(io.hebbscope.schema.DType.FLOAT32).build();
+        assertThat(record(log, other)).isEmpty();
     }
 
     @Test

@@ -85,6 +85,16 @@ class AnalyzerOutputGoldenTest {
         try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props)) {
             TestInputTopic<byte[], byte[]> in = driver.createInputTopic(topics.layerSteps().name(),
                 Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
+            // the runs are admitted first (a trainer publishes RunStarted before its first step)
+            TestInputTopic<String, byte[]> runsIn = driver.createInputTopic(topics.runs().name(),
+                Serdes.String().serializer(), Serdes.ByteArray().serializer());
+            runsIn.pipeInput(io.hebbscope.schema.Keys.runStarted("run-a"), EventCodec.get().encode(LayerStepFixture.runStarted(
+                "run-a", 240, new io.hebbscope.schema.LayerShape("layer0", 0, 12, 10, 4, 3),
+                new io.hebbscope.schema.LayerShape("layer1", 1, 7, 5, 7, 1))));
+            io.hebbscope.schema.RunStarted b = LayerStepFixture.runStarted("run-b", 240,
+                new io.hebbscope.schema.LayerShape("layer0", 0, 16, 9, 4, 4));
+            b.setPublishEvery(2);
+            runsIn.pipeInput(io.hebbscope.schema.Keys.runStarted("run-b"), EventCodec.get().encode(b));
             for (byte[][] kv : log) {
                 in.pipeInput(kv[0], kv[1]);
             }

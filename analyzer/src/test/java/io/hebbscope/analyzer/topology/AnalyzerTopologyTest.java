@@ -7,7 +7,9 @@ import io.hebbscope.analyzer.AnalyzerSettings;
 import io.hebbscope.analyzer.metrics.AnalyzerMetrics;
 import io.hebbscope.schema.DeadLetter;
 import io.hebbscope.schema.EventCodec;
+import io.hebbscope.schema.Keys;
 import io.hebbscope.schema.LayerAlignment;
+import io.hebbscope.schema.LayerShape;
 import io.hebbscope.schema.LayerStep;
 import io.hebbscope.schema.NeuronAlignment;
 import io.hebbscope.schema.PhaseEvent;
@@ -46,6 +48,7 @@ class AnalyzerTopologyTest {
     private TopologyTestDriver driver;
     private TestInputTopic<String, byte[]> layerSteps;
     private TestInputTopic<String, byte[]> trainMetrics;
+    private TestInputTopic<String, byte[]> runs;
     private TestOutputTopic<String, NeuronAlignment> neurons;
     private TestOutputTopic<String, LayerAlignment> layers;
     private TestOutputTopic<byte[], DeadLetter> deadLetters;
@@ -66,6 +69,7 @@ class AnalyzerTopologyTest {
         driver = new TopologyTestDriver(builder.build(), props);
         layerSteps = driver.createInputTopic(topics.layerSteps().name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
         trainMetrics = driver.createInputTopic(topics.trainMetrics().name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
+        runs = driver.createInputTopic(topics.runs().name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
         neurons = driver.createOutputTopic(topics.neuronAlignment().name(), Serdes.String().deserializer(),
             topics.neuronAlignment().valueSerde().deserializer());
         layers = driver.createOutputTopic(topics.layerAlignment().name(), Serdes.String().deserializer(),
@@ -82,14 +86,21 @@ class AnalyzerTopologyTest {
     }
 
     private void send(LayerStep step) {
-        layerSteps.pipeInput("k/" + step.getBlockIndex(), EventCodec.get().encode(step));
+        layerSteps.pipeInput(Keys.layerBlock(step.getRunId(), step.getLayer(), step.getBlockIndex()), EventCodec.get().encode(step));
+    }
+
+    private void start(String runId, long totalSteps, LayerShape... layers) {
+        runs.pipeInput(Keys.runStarted(runId), EventCodec.get().encode(LayerStepFixture.runStarted(runId, totalSteps, layers)));
     }
 
     @Test
     void outputsEqualADirectComputation() {
+        start("run-1", 6, new LayerStepFixture("run-1", "sgd", 0, 10, 6, 3, false, new long[] {0}, 42).shape(),
+            new LayerStepFixture("run-1", "withSignal", 1, 10, 6, 3, true, new long[] {0}, 42).shape());
         for (boolean withSignal : new boolean[] {false, true}) {
             String layer = withSignal ? "withSignal" : "sgd";
-            LayerStepFixture f = new LayerStepFixture("run-1", layer, 10, 6, 3, withSignal, new long[] {0, 1, 2, 5}, 42);
+            LayerStepFixture f = new LayerStepFixture("run-1", layer, withSignal ? 1 : 0, 10, 6, 3, withSignal,
+                new long[] {0, 1, 2, 5}, 42);
             for (int s = 0; s < f.steps.length; s++) {
                 f.blocksOf(s).forEach(this::send);
             }
@@ -150,6 +161,7 @@ class AnalyzerTopologyTest {
     @Test
     void duplicatesAndOutOfOrderBlocksChangeNothing() {
         LayerStepFixture f = new LayerStepFixture("run-2", "layer1", 9, 4, 4, false, new long[] {0, 3, 6, 9, 12}, 7);
+        start("run-2", 13, f.shape());
         List<LayerStep> inOrder = new ArrayList<>();
         for (int s = 0; s < f.steps.length; s++) {
             inOrder.addAll(f.blocksOf(s));
@@ -162,6 +174,7 @@ class AnalyzerTopologyTest {
         for (long seed = 1; seed <= 5; seed++) {
             stop();
             start();
+            start("run-2", 13, f.shape());
             List<LayerStep> shuffled = new ArrayList<>(inOrder);
             Random r = new Random(seed);
             for (int i = 0; i < 6; i++) {
@@ -181,6 +194,7 @@ class AnalyzerTopologyTest {
     @Test
     void aStepThatNeverCompletesIsGivenUpOnAfterTheWaitLimit() {
         LayerStepFixture f = new LayerStepFixture("run-3", "layer1", 4, 3, 2, false, new long[] {0, 1, 2, 3, 4, 5, 6, 7}, 3);
+        start("run-3", 8, f.shape());
         for (int s = 0; s < f.steps.length; s++) {
             List<LayerStep> blocks = f.blocksOf(s);
             if (s == 1) {
@@ -196,6 +210,7 @@ class AnalyzerTopologyTest {
     @Test
     void badRecordsGoToDeadLettersAndGoodOnesStillFlow() {
         LayerStepFixture f = new LayerStepFixture("run-4", "layer1", 4, 3, 1, false, new long[] {0, 1}, 5);
+        start("run-4", 2, f.shape());
         LayerStep good0 = f.blocksOf(0).get(0);
         layerSteps.pipeInput("garbage", new byte[] {1, 2, 3, 4});
         layerSteps.pipeInput("unknown", new byte[] {(byte) 0xC3, 1, 9, 9, 9, 9, 9, 9, 9, 9, 0});
@@ -235,12 +250,13 @@ class AnalyzerTopologyTest {
         assertThat(letters.get(9).getSourceTopic()).isEqualTo("t.train-metrics");
         assertThat(layers.readValuesToList()).extracting(LayerAlignment::getStep).containsExactly(0L, 1L);
         assertThat(counter("hebbscope_dead_letters_total")).isEqualTo(10);
-        // 9 bad and 2 good layer steps, 1 bad train metric
-        assertThat(counter("hebbscope_records_processed_total")).isEqualTo(12);
+        // 9 bad and 2 good layer steps, 1 bad train metric, the RunStarted
+        assertThat(counter("hebbscope_records_processed_total")).isEqualTo(13);
     }
 
     @Test
     void trainMetricsBecomeGauges() {
+        start("run-5", 10, new LayerShape("layer0", 0, 4, 3, 4, 1), new LayerShape("layer1", 1, 4, 3, 4, 1));
         trainMetrics.pipeInput("run-5", EventCodec.get().encode(StepMetrics.newBuilder().setRunId("run-5").setStep(3)
             .setEpoch(0).setTrainLoss(0.75).setValidationLoss(0.8).setLearningRate(0.1).setTimestampMs(0)
             .setWeightNorms(List.of(2.0, 3.0)).build()));
@@ -301,6 +317,8 @@ class AnalyzerTopologyTest {
                     .setTimestampMs(t).setWeightNorm(3.0).build());
             }
         }
+        LayerShape shape = new LayerShape("layer2", 2, rows, cols, rows / 2, 2);
+        start("run-6", steps, shape);
         log.forEach(this::send);
         List<PhaseEvent> live = phases.readValuesToList();
         List<LayerAlignment> layerOut = layers.readValuesToList();
@@ -324,6 +342,7 @@ class AnalyzerTopologyTest {
 
         stop();
         start();
+        start("run-6", steps, shape);
         List<LayerStep> shuffled = new ArrayList<>(log);
         // swap the two blocks of every step, and duplicate a few
         for (int i = 0; i + 1 < shuffled.size(); i += 2) {

@@ -2,17 +2,21 @@ package io.hebbscope.analyzer.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hebbscope.analyzer.AdmissionSettings;
 import io.hebbscope.analyzer.AnalyzerSettings;
 import io.hebbscope.analyzer.metrics.AnalyzerMetrics;
 import io.hebbscope.schema.DType;
 import io.hebbscope.schema.DeadLetter;
 import io.hebbscope.schema.EventCodec;
+import io.hebbscope.schema.Keys;
+import io.hebbscope.schema.LayerShape;
 import io.hebbscope.schema.LayerAlignment;
 import io.hebbscope.schema.LayerStats;
 import io.hebbscope.schema.LayerStep;
 import io.hebbscope.schema.NeuronAlignment;
 import io.hebbscope.schema.PhaseEvent;
 import io.hebbscope.schema.PhaseKind;
+import io.hebbscope.schema.RunStarted;
 import io.hebbscope.schema.Tensor;
 import io.hebbscope.schema.TensorCodec;
 import io.hebbscope.schema.Topics;
@@ -22,12 +26,16 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.function.LongPredicate;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
@@ -48,7 +56,8 @@ import org.junit.jupiter.api.io.TempDir;
  * oscillating updates) published as tensors only and as statistics only (computed in float32 arithmetic, as a float32
  * model's trainer does, and blocked differently) gives the same neuron and layer alignments, EWMA, roles and phase
  * events within float tolerance; a step published both ways is analyzed once, from the statistics, and its tensors are
- * checked against them.
+ * checked against them. Statistics go through the same admission of runs as tensors: they wait for their run's
+ * RunStarted, go to the dead letters as unknown_run when it never comes, and as run_mismatch when they disagree with it.
  */
 class LayerStatsTopologyTest {
     private static final int ROWS = 8;
@@ -62,6 +71,7 @@ class LayerStatsTopologyTest {
     private TopologyTestDriver driver;
     private TestInputTopic<String, byte[]> layerSteps;
     private TestInputTopic<String, byte[]> layerStats;
+    private TestInputTopic<String, byte[]> runs;
     private TestOutputTopic<String, NeuronAlignment> neurons;
     private TestOutputTopic<String, LayerAlignment> layers;
     private TestOutputTopic<byte[], DeadLetter> deadLetters;
@@ -84,6 +94,7 @@ class LayerStatsTopologyTest {
         driver = new TopologyTestDriver(builder.build(), props);
         layerSteps = driver.createInputTopic(topics.layerSteps().name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
         layerStats = driver.createInputTopic(topics.layerStats().name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
+        runs = driver.createInputTopic(topics.runs().name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
         neurons = driver.createOutputTopic(topics.neuronAlignment().name(), Serdes.String().deserializer(),
             topics.neuronAlignment().valueSerde().deserializer());
         layers = driver.createOutputTopic(topics.layerAlignment().name(), Serdes.String().deserializer(),
@@ -118,6 +129,8 @@ class LayerStatsTopologyTest {
 
     @Test
     void statisticsOnlyAndTensorsOnlyGiveTheSameAnalysis() {
+        start(runStarted("tensors", 2, 1, 0, 0));
+        start(runStarted("stats", 2, 0, 3, 1));
         for (int t = 0; t < STEPS; t++) {
             tensorBlocks("tensors", t, 2, s -> false, DType.FLOAT32).forEach(this::send);
             statsBlocks("stats", t, 3, s -> false).forEach(this::send);
@@ -154,6 +167,8 @@ class LayerStatsTopologyTest {
     void aStepPublishedBothWaysIsAnalyzedOnceFromTheStatisticsAndChecked() {
         for (DType dtype : new DType[] {DType.FLOAT32, DType.BFLOAT16}) {
             String run = "both-" + dtype.name().toLowerCase();
+            start(runStarted(run, 2, 10, 3, 1));
+            start(runStarted("stats-" + run, 2, 0, 3, 1));
             for (int t = 0; t < STEPS; t++) {
                 statsBlocks("stats-" + run, t, 3, s -> false).forEach(this::send);
                 List<LayerStats> stats = statsBlocks(run, t, 3, s -> s % 10 == 0);
@@ -183,6 +198,8 @@ class LayerStatsTopologyTest {
 
     @Test
     void tensorsThatDisagreeWithTheStatisticsAreDeadLettersAndCounted() {
+        start(runStarted("stats", 2, 0, 3, 1));
+        start(runStarted("mismatch", 2, 10, 3, 1));
         for (int t = 0; t <= 20; t++) {
             statsBlocks("stats", t, 3, s -> false).forEach(this::send);
             statsBlocks("mismatch", t, 3, s -> s % 10 == 0).forEach(this::send);
@@ -219,6 +236,8 @@ class LayerStatsTopologyTest {
 
     @Test
     void aSketchOrWeightNormThatDisagreesIsADeadLetterOnTheFirstTensorBlock() {
+        start(runStarted("sketch", 2, 1, ROWS, 1));
+        start(runStarted("norm", 2, 1, ROWS, 1));
         LayerStats stats = statsBlocks("sketch", 0, ROWS, s -> true).get(0);
         double[] sketch = TensorCodec.decodeDoubles(stats.getUpdateSketch());
         sketch[7] = -sketch[7] + 1e-3; // a sign definition that differs in one of the 32 matrices
@@ -237,6 +256,7 @@ class LayerStatsTopologyTest {
 
     @Test
     void statisticsThatCannotBeAreDeadLetters() {
+        start(runStarted("bad", 2, 0, ROWS, 1));
         LayerStats good = statsBlocks("bad", 0, ROWS, s -> false).get(0);
         LayerStats nan = LayerStats.newBuilder(good).build();
         double[] sums = TensorCodec.decodeDoubles(good.getSums());
@@ -266,6 +286,96 @@ class LayerStatsTopologyTest {
             r -> assertThat(r).startsWith("shape: rows 4..12 outside a layer of 8 rows"),
             r -> assertThat(r).startsWith("decode: "));
         assertThat(layers.readValuesToList()).hasSize(1);
+    }
+
+    /**
+     * Statistics of a run whose RunStarted comes late wait and are then analyzed as if it had come first; those of a
+     * run that never starts go to the dead letters as unknown_run after the grace period; every record of the
+     * layer-stats topic is accepted, a counted duplicate or a dead letter.
+     */
+    @Test
+    void statisticsWaitForTheirRunStartedAndThoseOfRunsThatNeverStartAreUnknownRuns() {
+        start(runStarted("early", 2, 0, 3, 1));
+        for (String run : List.of("early", "late", "never")) {
+            for (int t = 0; t < 5; t++) {
+                statsBlocks(run, t, 3, s -> false).forEach(this::send);
+            }
+        }
+        send(statsBlocks("early", 4, 3, s -> false).get(1)); // a duplicate
+        List<LayerAlignment> early = layers.readValuesToList();
+        assertThat(early).hasSize(5);
+        assertThat(deadLetters.isEmpty()).as("the others wait for their RunStarted").isTrue();
+        driver.advanceWallClockTime(Duration.ofSeconds(10));
+        start(runStarted("late", 2, 0, 3, 1));
+        List<LayerAlignment> late = layers.readValuesToList();
+        assertThat(late).extracting(LayerAlignment::getRunId).containsOnly("late");
+        SameAnalysis.assertSame(early, late, 0.0);
+
+        driver.advanceWallClockTime(AdmissionSettings.DEFAULTS.unknownRunGrace());
+        List<DeadLetter> letters = deadLetters.readValuesToList();
+        assertThat(letters).hasSize(5 * 3).allSatisfy(d -> {
+            assertThat(d.getReason()).startsWith("unknown_run: ");
+            assertThat(d.getSourceTopic()).isEqualTo(topics.layerStats().name());
+            assertThat(new String(d.getKey().array(), StandardCharsets.UTF_8)).startsWith("never/layer2/");
+        });
+        assertThat(layers.isEmpty()).isTrue();
+        String topic = topics.layerStats().name();
+        assertThat(counters("hebbscope_dead_letters")).containsEntry(topic + "/unknown_run", 15.0);
+        assertThat(counters("hebbscope_records_processed")).containsEntry(topic, 46.0);
+        assertThat(counters("hebbscope_records_accepted")).containsEntry(topic, 30.0);
+        assertThat(counters("hebbscope_duplicate_records")).containsEntry(topic, 1.0);
+    }
+
+    /**
+     * Statistics (and tensors published with them) that disagree with their run's RunStarted are dead letters with
+     * reason run_mismatch: a run that says it publishes no statistics, statistics blocked otherwise than it says,
+     * a layer of another shape; the tensors of a run of both kinds are checked against its tensor blocks.
+     */
+    @Test
+    void statisticsInconsistentWithTheirRunStartedAreRunMismatches() {
+        start(runStarted("no-stats", 2, 1, 0, 0));
+        start(runStarted("blocked", 2, 0, 4, 1));
+        start(runStarted("shape", 2, 0, 3, 1));
+        start(runStarted("both", 2, 1, 3, 1));
+        statsBlocks("no-stats", 0, 3, s -> false).forEach(this::send);
+        tensorBlocks("no-stats", 0, 2, s -> true, DType.FLOAT32).forEach(this::send);
+        statsBlocks("blocked", 0, 3, s -> false).forEach(this::send);
+        statsBlocks("shape", 0, 3, s -> false).forEach(s -> send(LayerStats.newBuilder(s).setLayerCols(COLS + 1).build()));
+        statsBlocks("both", 0, 3, s -> true).forEach(this::send);
+        tensorBlocks("both", 0, 4, s -> true, DType.FLOAT32).forEach(this::send);
+        assertThat(deadLetters.readValuesToList()).extracting(d -> d.getSourceTopic() + " " + d.getReason()).satisfiesExactly(
+            r -> assertThat(r).startsWith("t.layer-stats run_mismatch: statistics, RunStarted says the run publishes no statistics"),
+            r -> assertThat(r).startsWith("t.layer-stats run_mismatch: statistics, RunStarted says the run publishes no statistics"),
+            r -> assertThat(r).startsWith("t.layer-stats run_mismatch: statistics, RunStarted says the run publishes no statistics"),
+            r -> assertThat(r).startsWith("t.layer-steps run_mismatch: tensors published with statistics (withStats), RunStarted"
+                + " says the run publishes no statistics"),
+            r -> assertThat(r).startsWith("t.layer-steps run_mismatch: tensors published with statistics"),
+            r -> assertThat(r).startsWith("t.layer-stats run_mismatch: 3 statistics blocks, RunStarted says 2"),
+            r -> assertThat(r).startsWith("t.layer-stats run_mismatch: 3 statistics blocks, RunStarted says 2"),
+            r -> assertThat(r).startsWith("t.layer-stats run_mismatch: 3 statistics blocks, RunStarted says 2"),
+            r -> assertThat(r).startsWith("t.layer-stats run_mismatch: layer 8x7, RunStarted says 8x6"),
+            r -> assertThat(r).startsWith("t.layer-stats run_mismatch: layer 8x7, RunStarted says 8x6"),
+            r -> assertThat(r).startsWith("t.layer-stats run_mismatch: layer 8x7, RunStarted says 8x6"),
+            r -> assertThat(r).startsWith("t.layer-steps run_mismatch: 4 blocks, RunStarted says 2"),
+            r -> assertThat(r).startsWith("t.layer-steps run_mismatch: 4 blocks, RunStarted says 2"),
+            r -> assertThat(r).startsWith("t.layer-steps run_mismatch: 4 blocks, RunStarted says 2"),
+            r -> assertThat(r).startsWith("t.layer-steps run_mismatch: 4 blocks, RunStarted says 2"));
+        // the statistics of "both" agree with it: its step is analyzed from them
+        assertThat(layers.readValuesToList()).extracting(LayerAlignment::getRunId).containsExactly("both");
+    }
+
+    /**
+     * The RunStarted of a run of layer2 (ROWS x COLS) over STEPS steps: tensors every {@code publishEvery} steps in
+     * {@code tensorBlocks} blocks, statistics every {@code statsEvery} steps in blocks of {@code statsRows} rows.
+     */
+    private static RunStarted runStarted(String runId, int tensorBlocks, int publishEvery, int statsRows, int statsEvery) {
+        int per = ROWS / tensorBlocks;
+        return RunStarted.newBuilder(LayerStepFixture.runStarted(runId, STEPS, new LayerShape("layer2", 2, ROWS, COLS, per,
+            tensorBlocks))).setPublishEvery(publishEvery).setStatsEvery(statsEvery).setStatsRowsPerBlock(statsRows).build();
+    }
+
+    private void start(RunStarted run) {
+        runs.pipeInput(Keys.runStarted(run.getRunId()), EventCodec.get().encode(run));
     }
 
     private void send(LayerStep step) {
@@ -390,6 +500,24 @@ class LayerStatsTopologyTest {
         for (int i = 0; i < v.length; i++) {
             v[i] /= n;
         }
+    }
+
+    private Map<String, Double> counters(String name) {
+        Map<String, Double> out = new TreeMap<>();
+        for (MetricSnapshot snapshot : registry.scrape()) {
+            if (snapshot.getMetadata().getPrometheusName().equals(name)) {
+                for (CounterSnapshot.CounterDataPointSnapshot p : ((CounterSnapshot) snapshot).getDataPoints()) {
+                    List<String> values = new ArrayList<>();
+                    for (String label : List.of("topic", "reason")) {
+                        if (p.getLabels().contains(label)) {
+                            values.add(p.getLabels().get(label));
+                        }
+                    }
+                    out.merge(String.join("/", values), p.getValue(), Double::sum);
+                }
+            }
+        }
+        return out;
     }
 
     private double counter(String name) {

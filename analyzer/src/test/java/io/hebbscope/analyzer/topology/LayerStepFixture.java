@@ -1,6 +1,8 @@
 package io.hebbscope.analyzer.topology;
 
+import io.hebbscope.schema.LayerShape;
 import io.hebbscope.schema.LayerStep;
+import io.hebbscope.schema.RunStarted;
 import io.hebbscope.schema.TensorCodec;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,8 +20,15 @@ public final class LayerStepFixture {
     /** terms.get(stepIndex)[t]: t = 0 gradient, 1 signal, 2 hebbian, 3 update; full rows x cols. */
     public final List<float[][]> terms = new ArrayList<>();
     public final long[] steps;
+    final int layerIndex;
 
     public LayerStepFixture(String runId, String layer, int rows, int cols, int blocks, boolean withSignal, long[] steps, long seed) {
+        this(runId, layer, 1, rows, cols, blocks, withSignal, steps, seed);
+    }
+
+    public LayerStepFixture(String runId, String layer, int layerIndex, int rows, int cols, int blocks, boolean withSignal,
+                            long[] steps, long seed) {
+        this.layerIndex = layerIndex;
         this.runId = runId;
         this.layer = layer;
         this.rows = rows;
@@ -55,7 +64,7 @@ public final class LayerStepFixture {
             int to = Math.min(rows, from + per);
             float[][] t = terms.get(s);
             out.add(LayerStep.newBuilder()
-                .setRunId(runId).setLayer(layer).setLayerIndex(1).setStep(steps[s])
+                .setRunId(runId).setLayer(layer).setLayerIndex(layerIndex).setStep(steps[s])
                 .setPreviousStep(s == 0 ? -1 : steps[s - 1]).setEpoch(0)
                 .setBlockIndex(b).setBlockCount(blockCount).setRowOffset(from).setLayerRows(rows).setLayerCols(cols)
                 .setGradient(slice(t[0], from, to)).setSignal(withSignal ? slice(t[1], from, to) : null)
@@ -64,6 +73,19 @@ public final class LayerStepFixture {
                 .setTimestampMs(1000 + s).build());
         }
         return out;
+    }
+
+    /** The layer as its run's RunStarted describes it. */
+    public LayerShape shape() {
+        int per = rowsPerBlock();
+        return new LayerShape(layer, layerIndex, rows, cols, per, (rows + per - 1) / per);
+    }
+
+    /** A valid RunStarted of {@code runId} with these layers and {@code totalSteps} steps. */
+    public static RunStarted runStarted(String runId, long totalSteps, LayerShape... layers) {
+        return RunStarted.newBuilder().setRunId(runId).setStartedAtMs(1).setTask("sre").setModel("mlp").setRule("sgd")
+            .setSeed(1).setConfig(java.util.Map.of("learningRate", "0.1")).setLayers(List.of(layers)).setStepsPerEpoch(10)
+            .setTotalSteps(totalSteps).setSnapshotEvery(0).build();
     }
 
     private io.hebbscope.schema.Tensor slice(float[] m, int from, int to) {

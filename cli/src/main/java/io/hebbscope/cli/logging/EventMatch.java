@@ -15,7 +15,7 @@ import java.util.List;
  *   <li>{@code loggers}: comma-separated logger names; a name matches itself and its children
  *       ({@code kafka} matches {@code kafka.server.ReplicaManager}, not {@code kafkaesque}).</li>
  *   <li>{@code exception}: an exception class, simple or fully qualified name, anywhere in the event's
- *       cause chain (Kafka often wraps the interesting one).</li>
+ *       cause chain (Kafka often wraps the interesting one); several, comma-separated: any of them.</li>
  *   <li>{@code messageContains}: text in the event's message or in the message of any exception of the chain.</li>
  * </ul>
  */
@@ -23,15 +23,15 @@ public final class EventMatch extends EventEvaluatorBase<ILoggingEvent> {
     /** Enough for Kafka's wrapping; bounds the walk should a chain be cyclic. */
     private static final int MAX_CAUSES = 16;
     private List<String> loggers = List.of();
-    private String exception;
+    private List<String> exceptions;
     private String messageContains;
 
     public void setLoggers(String names) {
         loggers = Arrays.stream(names.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 
-    public void setException(String className) {
-        exception = className.trim();
+    public void setException(String classNames) {
+        exceptions = Arrays.stream(classNames.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 
     public void setMessageContains(String text) {
@@ -40,7 +40,7 @@ public final class EventMatch extends EventEvaluatorBase<ILoggingEvent> {
 
     @Override
     public void start() {
-        if (loggers.isEmpty() && exception == null && messageContains == null) {
+        if (loggers.isEmpty() && exceptions == null && messageContains == null) {
             addError("EventMatch " + getName() + " has no condition: set loggers, exception or messageContains");
             return;
         }
@@ -66,14 +66,16 @@ public final class EventMatch extends EventEvaluatorBase<ILoggingEvent> {
     }
 
     private boolean exceptionMatches(IThrowableProxy thrown) {
-        if (exception == null) {
+        if (exceptions == null) {
             return true;
         }
         int depth = 0;
         for (IThrowableProxy t = thrown; t != null && depth++ < MAX_CAUSES; t = t.getCause()) {
             String name = t.getClassName();
-            if (name.equals(exception) || name.endsWith("." + exception) || name.endsWith("$" + exception)) {
-                return true;
+            for (String exception : exceptions) {
+                if (name.equals(exception) || name.endsWith("." + exception) || name.endsWith("$" + exception)) {
+                    return true;
+                }
             }
         }
         return false;

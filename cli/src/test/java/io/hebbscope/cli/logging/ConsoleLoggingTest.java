@@ -11,8 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.common.errors.ClusterAuthorizationException;
+import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.errors.TaskCorruptedException;
 import org.apache.kafka.streams.processor.TaskId;
@@ -82,5 +86,39 @@ class ConsoleLoggingTest {
         assertThat(Files.readString(file)).contains("benign-fresh-0", "no existing state", "benign-behind-0",
             "TaskCorruptedException", "benign-wrapped", "benign-warning", "benign-info", "real-broker-error",
             "real-own-error", "own-info");
+    }
+
+    /** A secured cluster's refusals: the command prints one line; the libraries' and the analyzer's reports stay in the file. */
+    @Test
+    void refusalsByASecuredClusterStayInTheFile() throws Exception {
+        LoggerContext context = new LoggerContext();
+        context.setMDCAdapter(new LogbackMDCAdapter());
+        var err = System.err;
+        var console = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(console, true, StandardCharsets.UTF_8));
+        try {
+            ShippedLogging.configure(context, getClass().getClassLoader().getResource("logback.xml"), dir, "refused");
+            context.getLogger("org.apache.kafka.clients.NetworkClient").error("[AdminClient clientId=x] Connection to node -1 "
+                + "(localhost/127.0.0.1:9092) failed authentication due to: Authentication failed during authentication due "
+                + "to invalid credentials with SASL mechanism SCRAM-SHA-512 (refused-login)");
+            context.getLogger("org.apache.kafka.clients.Metadata").error("[Producer clientId=p] Topic authorization failed "
+                + "for topics [refused-topic]");
+            context.getLogger("org.apache.kafka.clients.producer.internals.Sender").error("[Producer clientId=p] Aborting "
+                + "producer batches due to fatal error", new ClusterAuthorizationException("Cluster authorization failed. (refused-cluster)"));
+            context.getLogger("io.hebbscope.analyzer.Analyzer").error("analyzer stopped on an unexpected error (refused-group)",
+                new StreamsException(new GroupAuthorizationException("Not authorized to access group: g")));
+            context.getLogger("org.apache.kafka.streams.processor.internals.StreamThread").error("refused-txn",
+                new StreamsException(new TransactionalIdAuthorizationException("Transactional Id authorization failed.")));
+            context.getLogger("org.apache.kafka.clients.consumer.internals.ConsumerCoordinator").error("refused-read",
+                new TopicAuthorizationException(Set.of("t")));
+            context.getLogger("org.apache.kafka.clients.NetworkClient").error("real-other-error: connection reset");
+        } finally {
+            context.stop();
+            System.setErr(err);
+        }
+        String onConsole = console.toString(StandardCharsets.UTF_8);
+        assertThat(onConsole).contains("real-other-error").doesNotContain("refused");
+        assertThat(Files.readString(dir.resolve("refused.log"))).contains("refused-login", "refused-topic", "refused-cluster",
+            "refused-group", "refused-txn", "refused-read");
     }
 }

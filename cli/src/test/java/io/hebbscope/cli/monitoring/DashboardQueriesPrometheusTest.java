@@ -89,9 +89,9 @@ class DashboardQueriesPrometheusTest {
                     + String.join("\n", report.optionalQueries) + "\n");
                 assertThat(report.failures).as("dashboard queries that failed").isEmpty();
                 assertThat(report.targets).isGreaterThanOrEqualTo(45);
-                // 3 layers x 119 + per-neuron 128 + 128 + 32 + 7 per run (MetricsCardinalityTest has the breakdown),
+                // 3 layers x 121 + per-neuron 128 + 128 + 32 + 7 per run (MetricsCardinalityTest has the breakdown),
                 // plus the oscillation share per layer, plus 3 series per detected phase-event kind and layer.
-                assertThat(runSeries - phaseSeries).isEqualTo(3 * 119 + 288 + 7 + 3);
+                assertThat(runSeries - phaseSeries).isEqualTo(3 * 121 + 288 + 7 + 3);
                 assertThat(phaseSeries % 3).isZero();
             }
         }

@@ -26,7 +26,8 @@ import picocli.CommandLine;
 /** A report from a small hand-written sweep CSV: PNGs, the Table 1 style table, the fitted boundary. */
 class SweepReportTest {
     /** sgd: σ in {0, 0.01, 0.1} x γ in {0, 5e-4, 5e-3}; adam: σ = 0 only, collapsed at 5e-3; plus a layer0 row. */
-    static final String CSV = SweepCsv.HEADER + "\n" + """
+    // the first format (no weight_norm_ratio .. converged columns): reports still read it
+    static final String CSV = SweepCsv.LEGACY_HEADER + "\n" + """
         s1,MLP,sgd,0,0,0.01,1,layer1,-0.11,-0.11,-0.2,0.30,,false
         s2,MLP,sgd,0,0,0.01,2,layer1,-0.09,-0.09,-0.2,0.32,,false
         s3,MLP,sgd,5e-4,0,0.01,1,layer1,0.16,0.16,0.1,0.25,,false

@@ -10,9 +10,31 @@ import java.util.Locale;
  * on the log axis.
  */
 public record GammaSummary(String layer, double noise, List<Double> gammas, double zeroAt, List<Row> rows) {
-    public record Row(String model, String rule, String label, List<StatCell> cells) {
+    /**
+     * One (model, rule): {@code cells} per γ, and per γ how many runs there were and how many of them collapsed
+     * (collapsed runs are left out of the cell's mean).
+     */
+    public record Row(String model, String rule, String label, List<StatCell> cells, List<Integer> runs,
+                      List<Integer> collapsed) {
         public Row {
             cells = List.copyOf(cells);
+            runs = List.copyOf(runs);
+            collapsed = List.copyOf(collapsed);
+            if (runs.size() != cells.size() || collapsed.size() != cells.size()) {
+                throw new IllegalArgumentException("runs and collapsed need one count per cell");
+            }
+        }
+
+        /** A row without collapse counts. */
+        public Row(String model, String rule, String label, List<StatCell> cells) {
+            this(model, rule, label, cells, cells.stream().map(c -> 0).toList(), cells.stream().map(c -> 0).toList());
+        }
+
+        /** The cell as the table shows it: "–" where no seed has a value, "(k/n collapsed)" when some collapsed. */
+        public String format(int i) {
+            String text = cells.get(i).format();
+            int k = collapsed.get(i);
+            return k > 0 && cells.get(i).defined() ? text + " (" + k + "/" + runs.get(i) + " collapsed)" : text;
         }
     }
 
@@ -38,14 +60,19 @@ public record GammaSummary(String layer, double noise, List<Double> gammas, doub
         return out;
     }
 
-    /** Rows model, rule; columns γ; cells mean±std ("–" where no seed has a defined alignment). */
+    /**
+     * Rows model, rule; columns γ; cells mean±std ("–" where no seed has a defined alignment, "(k/n collapsed)"
+     * when k of the cell's n runs collapsed and the others are shown).
+     */
     public Table table() {
         List<String> header = new ArrayList<>(List.of("model", "rule"));
         gammas.forEach(g -> header.add("γ=" + formatNumber(g)));
         List<List<String>> body = new ArrayList<>();
         for (Row row : rows) {
             List<String> cells = new ArrayList<>(List.of(row.model(), row.rule()));
-            row.cells().forEach(c -> cells.add(c.format()));
+            for (int i = 0; i < row.cells().size(); i++) {
+                cells.add(row.format(i));
+            }
             body.add(cells);
         }
         return new Table(header, body);

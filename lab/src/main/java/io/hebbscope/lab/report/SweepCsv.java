@@ -11,12 +11,16 @@ import java.util.List;
 
 /**
  * Reads a sweep results CSV: a header line, then one comma-separated row per run and layer (no quoting). Missing
- * file: an error naming the path; a malformed row: an error naming its line number (1 = the header).
+ * file: an error naming the path; a malformed row: an error naming its line number (1 = the header). Files of the
+ * first format ({@link #LEGACY_HEADER}, without the last four columns) are still read.
  */
 public final class SweepCsv {
-    public static final String HEADER = "run_id,model,rule,weight_decay,noise,learning_rate,seed,layer,"
+    /** The first format's header: the columns up to {@code collapsed}. */
+    public static final String LEGACY_HEADER = "run_id,model,rule,weight_decay,noise,learning_rate,seed,layer,"
         + "alignment_gradient,alignment_signal,alignment_update,validation_loss,validation_accuracy,collapsed";
+    public static final String HEADER = LEGACY_HEADER + ",weight_norm_ratio,baseline_loss,epochs,converged";
     public static final List<String> COLUMNS = List.of(HEADER.split(","));
+    private static final int LEGACY_COLUMNS = LEGACY_HEADER.split(",").length;
 
     private SweepCsv() {}
 
@@ -35,7 +39,8 @@ public final class SweepCsv {
             lines.add(String.join(",", r.runId(), r.model(), r.rule(), Double.toString(r.weightDecay()), Double.toString(r.noise()),
                 Double.toString(r.learningRate()), Long.toString(r.seed()), r.layer(), cell(r.alignmentGradient()),
                 cell(r.alignmentSignal()), cell(r.alignmentUpdate()), cell(r.validationLoss()), cell(r.validationAccuracy()),
-                Boolean.toString(r.collapsed())));
+                Boolean.toString(r.collapsed()), cell(r.weightNormRatio()), cell(r.baselineLoss()),
+                r.epochs() == null ? "" : Integer.toString(r.epochs()), r.converged() == null ? "" : r.converged().toString()));
         }
         Files.write(file, lines, StandardCharsets.UTF_8);
     }
@@ -58,9 +63,11 @@ public final class SweepCsv {
         if (header == null) {
             throw new MalformedSweepException(name + ": empty file, expected the header " + HEADER);
         }
-        if (!header.strip().replace("\uFEFF", "").equals(HEADER)) {
+        String h = header.strip().replace("\uFEFF", "");
+        if (!h.equals(HEADER) && !h.equals(LEGACY_HEADER)) {
             throw new MalformedSweepException(name + " line 1: header must be " + HEADER + " but is " + header.strip());
         }
+        int columns = h.equals(HEADER) ? COLUMNS.size() : LEGACY_COLUMNS;
         List<SweepRow> rows = new ArrayList<>();
         int lineNo = 1;
         for (String line = r.readLine(); line != null; line = r.readLine()) {
@@ -68,15 +75,15 @@ public final class SweepCsv {
             if (line.isBlank()) {
                 continue;
             }
-            rows.add(parseRow(line, name, lineNo));
+            rows.add(parseRow(line, name, lineNo, columns));
         }
         return rows;
     }
 
-    private static SweepRow parseRow(String line, String name, int lineNo) throws MalformedSweepException {
+    private static SweepRow parseRow(String line, String name, int lineNo, int columns) throws MalformedSweepException {
         String[] f = line.split(",", -1);
-        if (f.length != COLUMNS.size()) {
-            throw new MalformedSweepException(name + " line " + lineNo + ": expected " + COLUMNS.size() + " fields but found "
+        if (f.length != columns) {
+            throw new MalformedSweepException(name + " line " + lineNo + ": expected " + columns + " fields but found "
                 + f.length);
         }
         for (int i = 0; i < f.length; i++) {
@@ -106,8 +113,32 @@ public final class SweepCsv {
         } catch (NumberFormatException e) {
             throw p.error(6, "must be an integer");
         }
+        if (columns == LEGACY_COLUMNS) {
+            return new SweepRow(f[0], f[1], f[2], weightDecay, noise, p.number(5), seed, f[7], p.optional(8),
+                p.optional(9), p.optional(10), p.optional(11), p.optional(12), Boolean.parseBoolean(collapsed));
+        }
+        Double ratio = p.optional(14);
+        if (ratio != null && ratio < 0) {
+            throw p.error(14, "must be >= 0");
+        }
+        Integer epochs = null;
+        if (!f[16].isEmpty()) {
+            try {
+                epochs = Integer.parseInt(f[16]);
+            } catch (NumberFormatException e) {
+                throw p.error(16, "must be an integer");
+            }
+        }
+        Boolean converged = null;
+        if (!f[17].isEmpty()) {
+            if (!f[17].equals("true") && !f[17].equals("false")) {
+                throw p.error(17, "must be true, false or empty");
+            }
+            converged = Boolean.parseBoolean(f[17]);
+        }
         return new SweepRow(f[0], f[1], f[2], weightDecay, noise, p.number(5), seed, f[7], p.optional(8),
-            p.optional(9), p.optional(10), p.optional(11), p.optional(12), Boolean.parseBoolean(collapsed));
+            p.optional(9), p.optional(10), p.optional(11), p.optional(12), Boolean.parseBoolean(collapsed), ratio,
+            p.optional(15), epochs, converged);
     }
 
     private record Fields(String[] f, String name, int lineNo) {

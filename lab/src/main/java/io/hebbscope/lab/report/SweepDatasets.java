@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * Chart datasets from a sweep's results, for one layer. Every figure uses the learning-signal alignment
@@ -25,6 +26,11 @@ public final class SweepDatasets {
      * has it), mean ± std over seeds per (model, rule, γ).
      */
     public static GammaSummary alignmentVsGamma(List<SweepRow> rows, String layer) {
+        return alignmentVsGamma(rows, layer, SweepRow::alignmentSignal);
+    }
+
+    /** The same summary for another column: {@code SweepRow::alignmentGradient} or {@code SweepRow::alignmentUpdate}. */
+    public static GammaSummary alignmentVsGamma(List<SweepRow> rows, String layer, Function<SweepRow, Double> column) {
         List<SweepRow> ofLayer = ofLayer(rows, layer);
         double noise = ofLayer.stream().mapToDouble(SweepRow::noise).min().orElse(0);
         List<SweepRow> used = ofLayer.stream().filter(r -> r.noise() == noise).toList();
@@ -33,12 +39,17 @@ public final class SweepDatasets {
         List<GammaSummary.Row> out = new ArrayList<>();
         groups(used).forEach((key, groupRows) -> {
             List<StatCell> cells = new ArrayList<>();
+            List<Integer> runs = new ArrayList<>();
+            List<Integer> collapsed = new ArrayList<>();
             for (double g : gammas) {
-                cells.add(StatCell.of(groupRows.stream().filter(r -> r.weightDecay() == g).filter(SweepDatasets::usable)
-                    .map(SweepRow::alignmentSignal).toList()));
+                List<SweepRow> at = groupRows.stream().filter(r -> r.weightDecay() == g).toList();
+                cells.add(StatCell.of(at.stream().filter(r -> !r.collapsed() && column.apply(r) != null)
+                    .map(column).toList()));
+                runs.add(at.size());
+                collapsed.add((int) at.stream().filter(SweepRow::collapsed).count());
             }
             SweepRow first = groupRows.get(0);
-            out.add(new GammaSummary.Row(first.model(), first.rule(), label(first, severalModels), cells));
+            out.add(new GammaSummary.Row(first.model(), first.rule(), label(first, severalModels), cells, runs, collapsed));
         });
         return new GammaSummary(layer, noise, gammas, PhaseGrid.zeroPosition(gammas), out);
     }

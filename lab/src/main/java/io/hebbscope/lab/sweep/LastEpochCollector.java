@@ -15,20 +15,31 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Reads the analyzer's layer alignments of a sweep's runs and keeps those of each run's last epoch, until every
- * run has every layer analyzed up to its last step.
+ * Reads the analyzer's layer alignments of a sweep's runs and keeps those of each run's last {@code epochs} epochs
+ * (1: the last epoch alone), until every run has every layer analyzed up to its last step.
  */
 public final class LastEpochCollector implements AutoCloseable {
     private final KafkaConsumer<String, LayerAlignment> consumer;
     private final Map<String, Integer> lastEpoch;
     private final Map<String, Long> lastStep;
     private final Map<String, Integer> layers;
+    private final int epochs;
     private final List<LayerAlignment> kept = new ArrayList<>();
     private final Map<String, Long> reached = new HashMap<>();
 
-    /** Per run id: its last epoch, last published step and number of monitored layers. */
+    /** Per run id: its last epoch, last published step and number of monitored layers; the last epoch alone. */
     public LastEpochCollector(Properties clientProps, Topics topics, Map<String, Integer> lastEpoch, Map<String, Long> lastStep,
                        Map<String, Integer> layers) {
+        this(clientProps, topics, lastEpoch, lastStep, layers, 1);
+    }
+
+    /** ... keeping the alignments of each run's last {@code epochs} epochs. */
+    public LastEpochCollector(Properties clientProps, Topics topics, Map<String, Integer> lastEpoch, Map<String, Long> lastStep,
+                       Map<String, Integer> layers, int epochs) {
+        if (epochs < 1) {
+            throw new IllegalArgumentException("epochs must be >= 1: " + epochs);
+        }
+        this.epochs = epochs;
         this.lastEpoch = lastEpoch;
         this.lastStep = lastStep;
         this.layers = layers;
@@ -50,7 +61,7 @@ public final class LastEpochCollector implements AutoCloseable {
                 if (epoch == null) {
                     continue;
                 }
-                if (a.getEpoch() == epoch) {
+                if (a.getEpoch() > epoch - epochs && a.getEpoch() <= epoch) {
                     kept.add(a);
                 }
                 reached.merge(a.getRunId() + "/" + a.getLayer(), a.getStep(), Math::max);

@@ -36,6 +36,7 @@ public final class SweepRunner {
     private final Map<String, TrainerConfig> configs = new LinkedHashMap<>();
     private final PublishPolicy policy;
     private final int parallel;
+    private int averageEpochs = 1;
 
     /**
      * @throws IllegalArgumentException naming the point, when a point of the grid is not a valid configuration
@@ -57,8 +58,25 @@ public final class SweepRunner {
         this.parallel = parallel;
     }
 
+    /**
+     * Over how many of each run's last epochs the alignment at convergence is averaged (default 1, the last epoch).
+     * Slowly varying fluctuations (weight noise in a small model) need more than one epoch for a steady mean.
+     */
+    public SweepRunner averageEpochs(int epochs) {
+        if (epochs < 1) {
+            throw new IllegalArgumentException("--average-epochs must be >= 1");
+        }
+        this.averageEpochs = epochs;
+        return this;
+    }
+
     public int runs() {
         return configs.size();
+    }
+
+    /** The configuration of every run, in grid order. */
+    public List<TrainerConfig> configs() {
+        return List.copyOf(configs.values());
     }
 
     /** Trains every run, then waits up to {@code analysisTimeout} for the analyzer's last epoch of each. */
@@ -73,9 +91,10 @@ public final class SweepRunner {
             layers.put(run, o.run().layers().size());
         });
         listener.awaitingAnalysis();
-        try (LastEpochCollector collector = new LastEpochCollector(client, topics, lastEpoch, lastStep, layers)) {
+        try (LastEpochCollector collector = new LastEpochCollector(client, topics, lastEpoch, lastStep, layers,
+            averageEpochs)) {
             boolean complete = collector.awaitAll(analysisTimeout);
-            return new Result(SweepTable.from(points, outcomes, collector.lastEpochAlignments()), complete);
+            return new Result(SweepTable.from(points, outcomes, collector.lastEpochAlignments(), averageEpochs), complete);
         }
     }
 
@@ -89,7 +108,9 @@ public final class SweepRunner {
                 futures.add(pool.submit(() -> {
                     RunOutcome outcome = new RunOutcome();
                     try (EventPublisher publisher = new EventPublisher(client, topics, policy)) {
-                        new Trainer(entry.getValue()).run(publisher, outcome);
+                        Trainer trainer = new Trainer(entry.getValue());
+                        trainer.run(publisher, outcome);
+                        outcome.finished(trainer.baselines(), trainer.converged());
                     }
                     outcomes.put(entry.getKey(), outcome);
                     synchronized (listener) {

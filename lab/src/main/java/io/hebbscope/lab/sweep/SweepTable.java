@@ -28,6 +28,12 @@ public final class SweepTable {
      */
     public static SweepTable from(Map<String, SweepPoint> points, Map<String, RunOutcome> outcomes,
                                   Collection<LayerAlignment> alignments) {
+        return from(points, outcomes, alignments, 1);
+    }
+
+    /** The same, the mean over the analyzed steps of the run's last {@code epochs} epochs (those present). */
+    public static SweepTable from(Map<String, SweepPoint> points, Map<String, RunOutcome> outcomes,
+                                  Collection<LayerAlignment> alignments, int epochs) {
         Map<String, Map<String, List<LayerAlignment>>> byRunLayer = new TreeMap<>();
         for (LayerAlignment a : alignments) {
             if (points.containsKey(a.getRunId())) {
@@ -41,14 +47,17 @@ public final class SweepTable {
             SweepPoint p = run.getValue();
             for (var layer : byRunLayer.getOrDefault(run.getKey(), Map.of()).entrySet()) {
                 int lastEpoch = layer.getValue().stream().mapToInt(LayerAlignment::getEpoch).max().orElse(0);
-                List<LayerAlignment> last = layer.getValue().stream().filter(a -> a.getEpoch() == lastEpoch).toList();
+                List<LayerAlignment> last = layer.getValue().stream().filter(a -> a.getEpoch() > lastEpoch - epochs).toList();
                 int layerIndex = last.get(0).getLayerIndex();
+                boolean ended = outcome != null && outcome.summary() != null;
                 rows.add(new SweepRow(run.getKey(), p.model(), p.rule(), p.weightDecay(), p.noise(), p.learningRate(), p.seed(),
                     layer.getKey(), mean(last, LayerAlignment::getGradient), mean(last, LayerAlignment::getSignal),
                     mean(last, LayerAlignment::getUpdate),
-                    outcome == null || outcome.summary() == null ? null : outcome.summary().finalValidationLoss(),
-                    outcome == null || outcome.summary() == null ? null : outcome.summary().finalValidationAccuracy(),
-                    outcome == null || outcome.collapsed(layerIndex)));
+                    ended ? outcome.summary().finalValidationLoss() : null,
+                    ended ? outcome.summary().finalValidationAccuracy() : null,
+                    outcome == null || outcome.collapsed(), outcome == null ? null : outcome.normRatio(layerIndex),
+                    outcome == null || outcome.baselines() == null ? null : outcome.baselines().best(),
+                    ended ? outcome.epochs() : null, ended ? outcome.converged() : null));
             }
         }
         return new SweepTable(rows);
@@ -69,11 +78,16 @@ public final class SweepTable {
 
     /** Every row, as a Markdown table. */
     public String runsMarkdown() {
-        StringBuilder sb = new StringBuilder("| run | layer | -∇W·H | g·H | U·H | validation loss | collapsed |\n|---|---|---|---|---|---|---|\n");
+        StringBuilder sb = new StringBuilder("| run | layer | -∇W·H | g·H | U·H | validation loss | trivial baseline | "
+            + "‖W‖ final/initial | epochs | collapsed |\n|---|---|---|---|---|---|---|---|---|---|\n");
         for (SweepRow r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s |%n", r.runId(), r.layer(),
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", r.runId(), r.layer(),
                 fmt(r.alignmentGradient()), fmt(r.alignmentSignal()), fmt(r.alignmentUpdate()),
-                r.validationLoss() == null ? "" : String.format(Locale.ROOT, "%.5f", r.validationLoss()), r.collapsed() ? "yes" : ""));
+                r.validationLoss() == null ? "" : String.format(Locale.ROOT, "%.5f", r.validationLoss()),
+                r.baselineLoss() == null ? "" : String.format(Locale.ROOT, "%.5f", r.baselineLoss()),
+                r.weightNormRatio() == null ? "" : String.format(Locale.ROOT, "%.3f", r.weightNormRatio()),
+                r.epochs() == null ? "" : r.epochs() + (Boolean.TRUE.equals(r.converged()) ? " (converged)" : ""),
+                r.collapsed() ? "yes" : ""));
         }
         return sb.toString();
     }

@@ -79,6 +79,42 @@ class PhaseBoundaryFitTest {
     }
 
     @Test
+    void theConfidenceIntervalOfPByHand() {
+        // Crossings at ln σ = 0, 1, 2 and ln γ* = 0, 2.1, 3.9 (a = ln γ - ln γ*: log-linear, so exact).
+        // dx = -1, 0, 1; dy = -2, 0.1, 1.9: Sxx = 2, Sxy = 3.9, p = 1.95, Syy = 7.62, SSE = 7.62 - 1.95 * 3.9 = 0.015,
+        // SE = sqrt(0.015 / 1 / 2) = 0.0866, t(0.975, 1) = 12.706: CI 1.95 ± 1.1004.
+        double[] lnGamma = {0, 2.1, 3.9};
+        Map<Double, Map<Double, Double>> g = new TreeMap<>();
+        for (int i = 0; i < 3; i++) {
+            double target = lnGamma[i];
+            g.put(Math.exp(i), new TreeMap<>());
+            for (double y : logGrid(-1, 3, 4)) {
+                if (y > 0) {
+                    g.get(Math.exp(i)).put(y, Math.log(y) - target);
+                }
+            }
+        }
+        PhaseBoundaryFit.Result fit = PhaseBoundaryFit.fit(g);
+        assertThat(fit.points()).isEqualTo(3);
+        assertThat(fit.p()).isCloseTo(1.95, within(1e-9));
+        assertThat(fit.standardError()).isCloseTo(Math.sqrt(0.0075), within(1e-9));
+        assertThat(fit.pLow()).isCloseTo(1.95 - 12.706 * Math.sqrt(0.0075), within(1e-9));
+        assertThat(fit.pHigh()).isCloseTo(1.95 + 12.706 * Math.sqrt(0.0075), within(1e-9));
+        assertThat(fit.describe()).contains("p = 1.950, 95% CI [0.850, 3.050]").contains("3 points");
+        assertThat(PhaseBoundaryFit.tQuantile975(5)).isEqualTo(2.571);
+        assertThat(PhaseBoundaryFit.tQuantile975(120)).isCloseTo(1.98, within(0.001));
+    }
+
+    @Test
+    void twoCrossingsHaveNoInterval() {
+        var g = grid(List.of(0.1, 1.0), logGrid(-5, 2, 4), (s, y) -> Math.log(y / (3 * s * s)));
+        PhaseBoundaryFit.Result fit = PhaseBoundaryFit.fit(g);
+        assertThat(fit.hasInterval()).isFalse();
+        assertThat(fit.pLow()).isNaN();
+        assertThat(fit.describe()).doesNotContain("CI");
+    }
+
+    @Test
     void fewerThanTwoCrossingsGiveNoFit() {
         // Only σ = 0.1 crosses within the grid; σ = 1 stays anti-Hebbian.
         var g = grid(List.of(0.0, 0.1, 1.0), logGrid(-4, 0, 1), (s, y) -> -s * s + 0.5 * y);

@@ -148,7 +148,7 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
             .setConfig(new HashMap<>(run.config())).setLayers(shapes)
             .setStepsPerEpoch(run.stepsPerEpoch()).setTotalSteps(run.totalSteps())
             .setPublishEvery(policy.every()).setSnapshotEvery(policy.snapshotEvery()).setDtype(policy.dtype())
-            .setStatsEvery(policy.statsEvery())
+            .setStatsEvery(policy.statsEvery()).setStatsRowsPerBlock(policy.statsEvery() > 0 ? policy.statsBlockRows() : 0)
             .build();
         encoder = new StepEncoder(run.runId(), topics, policy);
         putUninterruptibly(new Send(runsTopic, Keys.runStarted(run.runId()), codec.encode(started)));

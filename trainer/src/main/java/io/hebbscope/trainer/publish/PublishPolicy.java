@@ -93,8 +93,16 @@ public record PublishPolicy(int every, int snapshotEvery, DType dtype, int maxBl
         return (int) Math.max(1, Math.min(rows, maxBlockBytes / rowBytes));
     }
 
-    /** Rows per LayerStats block: about {@code maxBlockBytes} of per-neuron statistics (8,192 rows at 512 KiB). */
+    /**
+     * Rows of a full LayerStats block: about {@code maxBlockBytes} of per-neuron statistics (8,192 rows at 512 KiB),
+     * the same for every layer (RunStarted.statsRowsPerBlock, what the analyzer checks the blocks against).
+     */
+    public int statsBlockRows() {
+        return Math.max(1, maxBlockBytes / STATS_ROW_BYTES);
+    }
+
+    /** Rows per LayerStats block of a layer of {@code rows} neurons: {@link #statsBlockRows()}, or one block of all. */
     public int statsRowsPerBlock(int rows) {
-        return (int) Math.max(1, Math.min(rows, maxBlockBytes / STATS_ROW_BYTES));
+        return Math.max(1, Math.min(rows, statsBlockRows()));
     }
 }

@@ -17,12 +17,19 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *   dir = (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
  * </pre>
  * For a monitored W, d = dL/dW + P_W + lambda sign(W) + xi, plus gamma W when the decay is <em>coupled</em>
- * ("adam": L2 inside the gradient, as most frameworks' weight_decay). Then W <- W - lr dir, and with
- * <em>decoupled</em> decay ("adamw") W <- W - lr (dir + gamma W). Biases and extras consume dL/dp + P_p, no decay.
+ * ("adam": L2 inside the gradient, as PyTorch's {@code Adam(weight_decay)}). Then W <- W - lr dir, and with
+ * <em>decoupled</em> decay ("adamw") W <- W - lr (dir + gamma W). Biases and extras consume dL/dp + P_p, plus the
+ * same decay gamma p (coupled or decoupled) when {@link Regularizers#decaysBiases()} (PyTorch decays every
+ * parameter); L1 and gradient noise act on W only.
  * <p>
- * Signal: g = -dir. For AdamW that is Adam's direction of the loss gradient, decay excluded as the definition asks.
- * For coupled Adam the decay is inside the normalized moments and cannot be separated, so g = -dir is the rule's
- * whole step per unit learning rate (decay included); that difference is what comparing the two shows.
+ * Signal: the learning signal excludes the regularizers, so Adam keeps, beside m, a first moment of the task-loss
+ * gradient alone, {@code mg = beta1 mg + (1 - beta1) dL/dW} (the first moment is linear in d, so m = mg + the
+ * moment of the regularizer terms), and publishes
+ * <pre>
+ *   g = -(mg / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
+ * </pre>
+ * with the same denominator as the step. For AdamW without L1, gradient noise or sparsity penalty g = -dir. For
+ * coupled Adam, g is Adam's step of the loss gradient alone, and the rule's whole step, decay included, is U / lr.
  */
 public final class Adam implements UpdateRule {
     private final double beta1;
@@ -32,6 +39,7 @@ public final class Adam implements UpdateRule {
     private final Regularizers regularizers;
     private final List<INDArray> m = new ArrayList<>();
     private final List<INDArray> v = new ArrayList<>();
+    private final List<INDArray> mLoss = new ArrayList<>();
     private long t;
 
     public Adam(double beta1, double beta2, double epsilon, boolean decoupled, Regularizers regularizers) {
@@ -76,6 +84,9 @@ public final class Adam implements UpdateRule {
                 m.add(Nd4j.zeros(p.dataType(), p.shape()));
                 v.add(Nd4j.zeros(p.dataType(), p.shape()));
             }
+            for (INDArray w : model.weights()) {
+                mLoss.add(Nd4j.zeros(w.dataType(), w.shape()));
+            }
         }
     }
 
@@ -111,10 +122,16 @@ public final class Adam implements UpdateRule {
                 if (penalty != null) {
                     d.addi(penalty.bias(i - layers));
                 }
+                if (!decoupled) {
+                    regularizers.addBiasDecay(d, p);
+                }
             } else {
                 d = grads.extra(i - biasEnd).dup();
                 if (penalty != null) {
                     d.addi(penalty.extra(i - biasEnd));
+                }
+                if (!decoupled) {
+                    regularizers.addBiasDecay(d, p);
                 }
             }
             INDArray mi = m.get(i);
@@ -123,11 +140,19 @@ public final class Adam implements UpdateRule {
             vi.muli(beta2).addi(d.muli(d).muli(1 - beta2));
             INDArray denom = Transforms.sqrt(vi.div(bc2), false).addi(epsilon);
             INDArray dir = mi.div(bc1).divi(denom);
-            if (isWeight && signals != null) {
-                signals.get(i).assign(dir).negi();
+            if (isWeight) {
+                INDArray mg = mLoss.get(i);
+                mg.muli(beta1).addi(grads.weight(i).mul(1 - beta1));
+                if (signals != null) {
+                    signals.get(i).assign(mg).divi(-bc1).divi(denom);
+                }
             }
-            if (isWeight && decoupled) {
-                regularizers.addDecay(dir, p);
+            if (decoupled) {
+                if (isWeight) {
+                    regularizers.addDecay(dir, p);
+                } else {
+                    regularizers.addBiasDecay(dir, p);
+                }
             }
             p.subi(dir.muli(lr));
         }

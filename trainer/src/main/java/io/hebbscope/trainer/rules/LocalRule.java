@@ -11,10 +11,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * Hebbian, Oja). A subclass fills g for every monitored W and optionally for its bias; then, for each map,
  * <pre>
  *   W <- W + lr g_W - lr (gamma W + lambda sign(W) + xi + P_W)        (regularizers as in SGD, W before the step)
- *   b <- b + lr g_b - lr P_b                                          (only when the rule gives g_b)
+ *   b <- b + lr g_b - lr (P_b + gamma b)                              (only when the rule gives g_b)
  * </pre>
- * Extra parameters (embeddings, normalization gains and shifts) and biases without a g are left unchanged: none
- * of these rules defines a signal for them.
+ * The bias decay gamma b applies when {@link Regularizers#decaysBiases()}. Extra parameters (embeddings,
+ * normalization gains and shifts) and biases without a g are left unchanged, decay included: none of these rules
+ * defines a signal for them, and PyTorch's optimizers skip a parameter without a gradient.
  */
 public abstract class LocalRule implements UpdateRule {
     protected final Regularizers regularizers;
@@ -58,10 +59,9 @@ public abstract class LocalRule implements UpdateRule {
             w.addi(gw[l].mul(lr)).subi(reg.muli(lr));
             if (gb[l] != null) {
                 INDArray b = model.bias(l);
-                b.addi(gb[l].mul(lr));
-                if (penalty != null) {
-                    b.subi(penalty.bias(l).mul(lr));
-                }
+                INDArray breg = penalty != null ? penalty.bias(l).dup() : Nd4j.zeros(b.dataType(), b.shape());
+                regularizers.addBiasDecay(breg, b);
+                b.addi(gb[l].mul(lr)).subi(breg.muli(lr));
             }
         }
     }

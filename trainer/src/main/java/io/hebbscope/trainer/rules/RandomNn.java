@@ -15,20 +15,32 @@ import org.nd4j.linalg.factory.Nd4j;
  * init uniform +-1/sqrt(fan_in)) reads the student's batch input; the batch mean z of its 4 outputs times a fixed
  * random projection P_l (4 x numel(W_l), entries N(0, 1), unique to each monitored W_l) reshaped to W_l's shape is
  * the low-rank random signal G_l. The step s = lr G_l is clipped to Frobenius norm {@code clip}; its sign is
- * chosen so that |W + s| is nearer the target norm {@code tau} than |W - s| (ties: +). The signal is g = +-s / lr.
+ * chosen so that |W + s| is nearer the target norm tau_l than |W - s| (ties: +). The signal is g = +-s / lr.
  * Biases and extras stay unchanged.
+ * <p>
+ * The target tau_l is {@code tau} itself, or, when {@code tau} is relative, {@code tau} times W_l's norm at
+ * {@link #init} (the paper gives no value; a fixed absolute norm below the initial norm makes the rule shrink W,
+ * so decay never becomes the balancing force).
  */
 public final class RandomNn extends LocalRule {
     public static final List<Integer> HIDDEN = List.of(128, 128, 128);
     public static final int OUTPUTS = 4;
 
     private final double tau;
+    private final boolean tauRelative;
+    private final List<Double> targets = new ArrayList<>();
     private final double clip;
     private final long seed;
     private Mlp net;
     private final List<INDArray> projections = new ArrayList<>();
 
+    /** An absolute target norm {@code tau}. */
     public RandomNn(Regularizers regularizers, double tau, double clip, long seed) {
+        this(regularizers, tau, false, clip, seed);
+    }
+
+    /** @param tauRelative whether {@code tau} multiplies each weight matrix's initial norm */
+    public RandomNn(Regularizers regularizers, double tau, boolean tauRelative, double clip, long seed) {
         super(regularizers);
         if (!(tau > 0) || !Double.isFinite(tau)) {
             throw new IllegalArgumentException("tau must be > 0: " + tau);
@@ -37,6 +49,7 @@ public final class RandomNn extends LocalRule {
             throw new IllegalArgumentException("clip must be > 0: " + clip);
         }
         this.tau = tau;
+        this.tauRelative = tauRelative;
         this.clip = clip;
         this.seed = seed;
     }
@@ -60,6 +73,7 @@ public final class RandomNn extends LocalRule {
         net = Mlp.create(widths, Activation.TANH, 1.0, random.nextLong(), model.dataType());
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             for (INDArray w : model.weights()) {
+                targets.add(tauRelative ? tau * w.norm2Number().doubleValue() : tau);
                 double[] v = new double[OUTPUTS * (int) w.length()];
                 for (int i = 0; i < v.length; i++) {
                     v[i] = random.nextGaussian();
@@ -67,6 +81,11 @@ public final class RandomNn extends LocalRule {
                 projections.add(Nd4j.create(v, new long[] {OUTPUTS, w.length()}, model.dataType()));
             }
         }
+    }
+
+    /** The target norm of each monitored weight matrix (known after {@link #init}). */
+    public List<Double> targets() {
+        return List.copyOf(targets);
     }
 
     /** The fixed random network. */
@@ -93,8 +112,9 @@ public final class RandomNn extends LocalRule {
             if (norm > clip) {
                 step.muli(clip / norm);
             }
-            double plus = Math.abs(w.add(step).norm2Number().doubleValue() - tau);
-            double minus = Math.abs(w.sub(step).norm2Number().doubleValue() - tau);
+            double target = targets.get(l);
+            double plus = Math.abs(w.add(step).norm2Number().doubleValue() - target);
+            double minus = Math.abs(w.sub(step).norm2Number().doubleValue() - target);
             weightSignals[l] = step.divi(plus <= minus ? lr : -lr);
         }
     }

@@ -8,7 +8,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Plain SGD: W <- W - lr (dL/dW + P_W + gamma W + lambda sign(W) + xi) on the monitored weights, with P the
  * activation-sparsity penalty's gradient and the rest from {@link Regularizers}; biases and extra parameters get
- * p <- p - lr (dL/dp + P_p), no decay. The signal is g = -dL/dW.
+ * p <- p - lr (dL/dp + P_p + gamma p), the decay only when {@link Regularizers#decaysBiases()}. The signal is
+ * g = -dL/dW.
  */
 public final class Sgd implements UpdateRule {
     private final Regularizers regularizers;
@@ -60,10 +61,12 @@ public final class Sgd implements UpdateRule {
         }
     }
 
-    private static void step(INDArray p, INDArray grad, INDArray penalty, double lr) {
-        p.subi(grad.mul(lr));
+    private void step(INDArray p, INDArray grad, INDArray penalty, double lr) {
+        INDArray d = grad.dup();
         if (penalty != null) {
-            p.subi(penalty.mul(lr));
+            d.addi(penalty);
         }
+        regularizers.addBiasDecay(d, p);
+        p.subi(d.muli(lr));
     }
 }

@@ -13,13 +13,14 @@ public final class UpdateRules {
 
     public static UpdateRule create(TrainerConfig config) {
         Regularizers reg = new Regularizers(config.weightDecay(), config.l1(), config.gradientNoise(),
-                Seeds.derive(config.seed(), "gradient-noise"));
+                Seeds.derive(config.seed(), "gradient-noise"), config.decayBiases());
         return switch (config.rule()) {
             case "sgd" -> new Sgd(reg);
             case "adam" -> new Adam(config.adamBeta1(), config.adamBeta2(), config.adamEpsilon(), false, reg);
             case "adamw" -> new Adam(config.adamBeta1(), config.adamBeta2(), config.adamEpsilon(), true, reg);
             case "dfa" -> new Dfa(reg, Seeds.derive(config.seed(), "dfa-feedback"));
-            case "randomnn" -> new RandomNn(reg, config.tau(), config.clip(), Seeds.derive(config.seed(), "randomnn"));
+            case "randomnn" -> new RandomNn(reg, config.tau(), config.tauRelative(), config.clip(),
+                    Seeds.derive(config.seed(), "randomnn"));
             case "hebb" -> new Hebbian(reg);
             case "oja" -> new Oja(reg);
             default -> throw new IllegalArgumentException("rule must be one of " + NAMES + ", not '" + config.rule() + "'");

@@ -31,6 +31,12 @@ public final class CrossEntropyLoss implements Loss {
         return Transforms.exp(logSoftmax(output), false).subi(target).divi(output.size(0));
     }
 
+    /** Logits log(class frequency): softmax gives the training set's class frequencies. */
+    @Override
+    public INDArray constantPrediction(INDArray targetMean) {
+        return Transforms.log(Transforms.max(targetMean, 1e-12, true), false);
+    }
+
     /** Rows whose largest output is at the target's largest entry. */
     public static long correct(INDArray output, INDArray target) {
         long[] predicted = output.argMax(1).toLongVector();

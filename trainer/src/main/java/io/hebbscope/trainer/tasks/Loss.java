@@ -13,4 +13,12 @@ public interface Loss {
 
     /** dL/d(output), a new array of the output's shape (in the current workspace, if any). */
     INDArray gradient(INDArray output, INDArray target);
+
+    /**
+     * The output that predicts, for every example, the mean training target {@code targetMean} (1 x outputs):
+     * the trivial baseline that knows only the targets' average. Regression: the mean itself.
+     */
+    default INDArray constantPrediction(INDArray targetMean) {
+        return targetMean.dup();
+    }
 }

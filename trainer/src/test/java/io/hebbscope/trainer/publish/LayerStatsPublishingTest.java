@@ -298,6 +298,8 @@ class LayerStatsPublishingTest {
         RunStarted started = (RunStarted) CODEC.decodeAny(sent.get(0).value());
         assertThat(started.getStatsEvery()).isEqualTo(2);
         assertThat(started.getPublishEvery()).isZero();
+        // the blocking the analyzer checks statistics blocks against: 512 KiB of 64-byte rows
+        assertThat(started.getStatsRowsPerBlock()).isEqualTo(8192).isEqualTo(policy.statsBlockRows());
         assertThat(sent).extracting(ProducerRecord::topic).doesNotContain(TOPICS.layerSteps().name())
             .contains(TOPICS.layerStats().name());
         assertThat(sent.stream().filter(r -> r.topic().equals(TOPICS.layerStats().name())).map(ProducerRecord::key))
@@ -317,6 +319,7 @@ class LayerStatsPublishingTest {
         assertThat(statsOnly.snapshots(0)).isFalse();
         assertThat(statsOnly.analyzes(7)).isTrue();
         assertThat(statsOnly.statsRowsPerBlock(100_000)).isEqualTo(8192);
+        assertThat(statsOnly.statsRowsPerBlock(300)).isEqualTo(300);
         assertThat(PublishPolicy.DEFAULT.publishesStats(0)).isFalse();
     }
 }

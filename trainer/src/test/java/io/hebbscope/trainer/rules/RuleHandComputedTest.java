@@ -83,9 +83,11 @@ class RuleHandComputedTest {
     void adamCoupledFirstStepIsTheSignOfTheDecayedGradient() {
         // d = grad + 0.5 W = [[0.45, -2.2], [2.475, 1.15]]; at t = 1, m_hat = d and v_hat = d^2, so
         // dir = d / (|d| + eps) = sign(d) up to 1e-8 and U = -0.1 sign(d). Bias: dir = sign(dL/db) = [-1, 1].
+        // The signal leaves the decay out of the first moment: g = -grad / (|d| + eps)
+        // = -[[0.2/0.45, -1.7/2.2], [1.475/2.475, 1.025/1.15]].
         Mlp net = netA();
         LayerTerms t = step(net, new Adam(0.9, 0.999, 1e-8, false, Regularizers.decay(0.5)));
-        assertClose(t.signal(), new double[][] {{-1, 1}, {-1, -1}}, 1e-7);
+        assertClose(t.signal(), new double[][] {{-0.2 / 0.45, 1.7 / 2.2}, {-1.475 / 2.475, -1.025 / 1.15}}, 1e-7);
         assertClose(t.update(), new double[][] {{-0.1, 0.1}, {-0.1, -0.1}}, 1e-8);
         assertClose(t.gradient(), GRAD, TOL);
         assertThat(net.bias(0).getDouble(0)).isCloseTo(0.2, within(1e-8));
@@ -114,6 +116,7 @@ class RuleHandComputedTest {
         double[][] w = {{0.5, -1}, {2, 0.25}};
         double[] b = {0.1, -0.2};
         double[][] mw = new double[2][2];
+        double[][] mg = new double[2][2];
         double[][] vw = new double[2][2];
         double[] mb = new double[2];
         double[] vb = new double[2];
@@ -133,12 +136,17 @@ class RuleHandComputedTest {
             double bc1 = 1 - Math.pow(b1, step);
             double bc2 = 1 - Math.pow(b2, step);
             double[][] next = new double[2][2];
+            double[][] signal = new double[2][2];
             for (int o = 0; o < 2; o++) {
                 for (int k = 0; k < 2; k++) {
-                    double d = dh[0][o] * X.getDouble(0, k) + dh[1][o] * X.getDouble(1, k) + gamma * w[o][k];
+                    double grad = dh[0][o] * X.getDouble(0, k) + dh[1][o] * X.getDouble(1, k);
+                    double d = grad + gamma * w[o][k];
                     mw[o][k] = b1 * mw[o][k] + (1 - b1) * d;
+                    mg[o][k] = b1 * mg[o][k] + (1 - b1) * grad;
                     vw[o][k] = b2 * vw[o][k] + (1 - b2) * d * d;
-                    next[o][k] = w[o][k] - LR * (mw[o][k] / bc1) / (Math.sqrt(vw[o][k] / bc2) + eps);
+                    double denom = Math.sqrt(vw[o][k] / bc2) + eps;
+                    next[o][k] = w[o][k] - LR * (mw[o][k] / bc1) / denom;
+                    signal[o][k] = -(mg[o][k] / bc1) / denom;
                 }
                 double db = dh[0][o] + dh[1][o];
                 mb[o] = b1 * mb[o] + (1 - b1) * db;
@@ -147,11 +155,89 @@ class RuleHandComputedTest {
             }
             last = s.run(step - 1, LR, X, T, true).terms().get(0);
             assertClose(last.update(), combine(1, next, -1, w), TOL);
-            assertClose(last.signal(), combine(1 / LR, next, -1 / LR, w), 1e-9);
+            // The whole step per unit learning rate minus the decay's share gamma m_W / bc1 / denom.
+            assertClose(last.signal(), signal, 1e-9);
+            assertThat(last.signal().sub(last.update().div(LR)).norm2Number().doubleValue()).isGreaterThan(1e-3);
             w = next;
         }
         assertClose(net.weight(0), w, TOL);
         assertThat(net.bias(0).toDoubleVector()).containsExactly(b, within(TOL));
+    }
+
+    @Test
+    void adamSignalByHandOverTwoStepsOfDifferentBatches() {
+        // A 1x1 linear layer y = w x + b, MSE; w = 1, b = 0, gamma = 1 (coupled), b1 = 0.5, b2 = 0.5, eps = 0,
+        // lr 0.1. Step 1: x = 1, t = 0: grad_w = 2 (w x + b - t) x = 2, d = 2 + 1 = 3, m = 1.5, mg = 1, v = 4.5,
+        // m_hat = 3, mg_hat = 2, v_hat = 9: dir = 1, g = -2/3, w = 0.9; bias: db = 2, dir_b = 1, b = -0.1.
+        // Step 2: x = 2, t = 0: h = 0.9*2 - 0.1 = 1.7, grad_w = 2*1.7*2 = 6.8, d = 7.7, m = 0.75 + 3.85 = 4.6,
+        // mg = 0.5 + 3.4 = 3.9, v = 2.25 + 29.645 = 31.895; bc1 = bc2 = 0.75: m_hat = 6.1333..,
+        // mg_hat = 5.2, v_hat = 42.52666..: g = -5.2 / sqrt(42.52666..), U = -0.1 * 6.1333.. / sqrt(42.52666..).
+        Mlp net = Mlp.of(List.of(m(new double[][] {{1}})), List.of(Nd4j.createFromArray(0.0)), Activation.TANH);
+        Adam adam = new Adam(0.5, 0.5, 1e-300, false, Regularizers.decay(1.0));
+        TrainingStep s = new TrainingStep(net, new MseLoss(), adam, WeightNoise.none(), new Probe(Probe.layersOf(net)));
+        LayerTerms first = s.run(0, LR, m(new double[][] {{1}}), m(new double[][] {{0}}), true).terms().get(0);
+        assertThat(first.signal().getDouble(0, 0)).isCloseTo(-2.0 / 3, within(1e-12));
+        assertThat(first.update().getDouble(0, 0)).isCloseTo(-0.1, within(1e-12));
+        assertThat(net.bias(0).getDouble(0)).isCloseTo(-0.1, within(1e-12));
+        LayerTerms second = s.run(1, LR, m(new double[][] {{2}}), m(new double[][] {{0}}), true).terms().get(0);
+        double vHat = 31.895 / 0.75;
+        assertThat(second.gradient().getDouble(0, 0)).isCloseTo(6.8, within(1e-12));
+        assertThat(second.signal().getDouble(0, 0)).isCloseTo(-5.2 / Math.sqrt(vHat), within(1e-12));
+        assertThat(second.update().getDouble(0, 0)).isCloseTo(-0.1 * (4.6 / 0.75) / Math.sqrt(vHat), within(1e-12));
+    }
+
+    @Test
+    void adamwSignalLeavesL1OutOfTheMoment() {
+        // AdamW with L1 0.2 at t = 1: dir = sign(grad + 0.2 sign W) (all the same signs as grad here), but
+        // g = -grad / |grad + 0.2 sign W| = -[[0.2/0.4, -1.7/1.9], [1.475/1.675, 1.025/1.225]].
+        Mlp net = netA();
+        LayerTerms t = step(net, new Adam(0.9, 0.999, 1e-8, true, new Regularizers(0, 0.2, 0, 0)));
+        assertClose(t.signal(), new double[][] {{-0.5, 1.7 / 1.9}, {-1.475 / 1.675, -1.025 / 1.225}}, 1e-7);
+        assertClose(t.update(), new double[][] {{-0.1, 0.1}, {-0.1, -0.1}}, 1e-8);
+    }
+
+    @Test
+    void sgdDecaysBiasesWhenAsked() {
+        // b <- b - lr (dL/db + gamma b): [0.1 - 0.1 (-0.4 + 0.05), -0.2 - 0.1 (0.925 - 0.1)] = [0.135, -0.2825].
+        Mlp net = netA();
+        LayerTerms t = step(net, new Sgd(Regularizers.decayEverything(0.5)));
+        assertThat(net.bias(0).toDoubleVector()).containsExactly(new double[] {0.135, -0.2825}, within(TOL));
+        assertClose(t.update(), combine(-LR, GRAD, -LR * 0.5, W0), TOL);
+        Mlp weightsOnly = netA();
+        step(weightsOnly, new Sgd(Regularizers.decay(0.5)));
+        assertThat(weightsOnly.bias(0).toDoubleVector()).containsExactly(new double[] {0.14, -0.2925}, within(TOL));
+    }
+
+    @Test
+    void adamDecaysBiasesInsideOrOutsideTheMoments() {
+        // Coupled, gamma 5: d_b = dL/db + 5 b = [-0.4 + 0.5, 0.925 - 1] = [0.1, -0.075]; t = 1: dir = sign(d_b)
+        // = [1, -1], b = [0.1 - 0.1, -0.2 + 0.1] = [0, -0.1] (without bias decay it would be [0.2, -0.3]).
+        Mlp coupled = netA();
+        step(coupled, new Adam(0.9, 0.999, 1e-8, false, Regularizers.decayEverything(5)));
+        assertThat(coupled.bias(0).toDoubleVector()).containsExactly(new double[] {0, -0.1}, within(1e-6));
+        // Decoupled, gamma 0.5: b <- b - lr (sign(dL/db) + 0.5 b) = [0.1 - 0.1 (-1 + 0.05), -0.2 - 0.1 (1 - 0.1)].
+        Mlp decoupled = netA();
+        step(decoupled, new Adam(0.9, 0.999, 1e-8, true, Regularizers.decayEverything(0.5)));
+        assertThat(decoupled.bias(0).toDoubleVector()).containsExactly(new double[] {0.195, -0.29}, within(1e-8));
+    }
+
+    @Test
+    void dfaDecaysTheBiasesItTrains() {
+        // Net B under DFA with bias decay: b0 <- b0 + lr g_b0 - lr gamma b0; the same step without the decay
+        // differs by exactly -lr gamma b0 (g does not depend on the decay).
+        INDArray t = m(new double[][] {{1}, {-1}});
+        double[] after = new double[2];
+        double[] plain = new double[2];
+        for (boolean decay : new boolean[] {true, false}) {
+            Mlp net = Mlp.of(List.of(m(W0), m(new double[][] {{1, -0.5}})),
+                    List.of(Nd4j.createFromArray(0.1, -0.2), Nd4j.createFromArray(0.3)), Activation.TANH);
+            Dfa dfa = new Dfa(decay ? Regularizers.decayEverything(0.5) : Regularizers.decay(0.5), 5);
+            new TrainingStep(net, new MseLoss(), dfa, WeightNoise.none(), new Probe(Probe.layersOf(net)))
+                    .run(0, LR, X, t, false);
+            System.arraycopy(net.bias(0).toDoubleVector(), 0, decay ? after : plain, 0, 2);
+        }
+        assertThat(after[0] - plain[0]).isCloseTo(-LR * 0.5 * 0.1, within(TOL));
+        assertThat(after[1] - plain[1]).isCloseTo(-LR * 0.5 * -0.2, within(TOL));
     }
 
     @Test
@@ -288,6 +374,23 @@ class RuleHandComputedTest {
             s.run(i, LR, X, T, false);
         }
         assertThat(net.weight(0).norm2Number().doubleValue()).isCloseTo(4.0, within(0.05));
+    }
+
+    @Test
+    void randomNnRelativeTauIsAMultipleOfTheInitialNorm() {
+        Mlp net = netA();
+        RandomNn rule = new RandomNn(Regularizers.none(), 1.5, true, 0.05, 3);
+        rule.init(net);
+        assertThat(rule.targets()).containsExactly(1.5 * Math.sqrt(5.3125));
+        RandomNn absolute = new RandomNn(Regularizers.none(), 4.0, false, 0.05, 3);
+        absolute.init(netA());
+        assertThat(absolute.targets()).containsExactly(4.0);
+        // Without decay the norm settles at 1.5 times where it started.
+        TrainingStep s = new TrainingStep(net, new MseLoss(), rule, WeightNoise.none(), new Probe(Probe.layersOf(net)));
+        for (int i = 0; i < 300; i++) {
+            s.run(i, LR, X, T, false);
+        }
+        assertThat(net.weight(0).norm2Number().doubleValue()).isCloseTo(1.5 * Math.sqrt(5.3125), within(0.05));
     }
 
     @Test
