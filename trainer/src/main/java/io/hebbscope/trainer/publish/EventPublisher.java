@@ -159,10 +159,13 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
         return policy.analyzes(step);
     }
 
-    /** H is computed on the training thread only for steps whose tensors go out; statistics compute it here. */
+    /**
+     * Never: the publisher thread computes H itself from the batch's h and a (copied on their backend), for the tensors
+     * and the statistics alike, so that one matrix product of the forward pass's size leaves the training step.
+     */
     @Override
     public boolean wantsHebbian(long step) {
-        return policy.publishes(step);
+        return false;
     }
 
     /**

@@ -61,6 +61,13 @@ final class StepCopy {
         INDArray statsPreActivation;
         INDArray statsInput;
         boolean statsHasHebbian;
+        /**
+         * The step's tensors go out but H was not computed on the training thread: the publisher thread computes it
+         * from {@code statsPreActivation} and {@code statsInput} into {@code hebbian} before encoding.
+         */
+        boolean hebbianDeferred;
+        /** The step these arrays were last filled from. */
+        long copiedStep = -1;
     }
 
     /**
@@ -105,6 +112,7 @@ final class StepCopy {
             }
             LayerCopy c = layers.get(layerCount++);
             c.layer = terms.layer();
+            c.copiedStep = record.step();
             c.hasSignal = terms.signal() != null;
             c.hasOutputSquareMean = terms.outputSquareMean() != null;
             if (c.hasOutputSquareMean) {
@@ -120,7 +128,16 @@ final class StepCopy {
             }
             c.update = copy(terms.update(), c.update);
             c.gradient = copy(terms.gradient(), c.gradient);
-            c.hebbian = copy(terms.hebbian(), c.hebbian);
+            c.hebbianDeferred = terms.hebbian() == null;
+            if (c.hebbianDeferred) {
+                if (!withStats) { // else keepForStatistics has h and a already
+                    c.statsPreActivation = detach(terms.preActivation(), c.statsPreActivation);
+                    c.statsInput = detach(terms.input(), c.statsInput);
+                    Nd4j.getExecutioner().commit();
+                }
+            } else {
+                c.hebbian = copy(terms.hebbian(), c.hebbian);
+            }
             if (c.hasSignal) {
                 c.signal = copy(terms.signal(), c.signal);
             }
@@ -167,7 +184,7 @@ final class StepCopy {
     }
 
     /** {@code a}'s values row-major into {@code reuse}, or into a new array when {@code reuse} has another length. */
-    private static float[] copy(INDArray a, float[] reuse) {
+    static float[] copy(INDArray a, float[] reuse) {
         float[] into = reuse.length == a.length() ? reuse : new float[Math.toIntExact(a.length())];
         copyRowMajor(a, into);
         return into;

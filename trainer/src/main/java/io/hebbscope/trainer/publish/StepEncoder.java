@@ -61,6 +61,8 @@ final class StepEncoder {
     private final LayerStats statsEvent = new LayerStats();
     /** Per layer, H computed here (outside any workspace, reused) for steps that did not compute it. */
     private final Map<String, INDArray> hebbianScratch = new HashMap<>();
+    /** The step each layer's scratch holds H of. */
+    private final Map<String, Long> scratchStep = new HashMap<>();
     private final ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
     private final byte[][] tensorBytes = new byte[6][0];
     private final Tensor[] tensors = new Tensor[6];
@@ -89,11 +91,15 @@ final class StepEncoder {
             .setValidationAccuracy(step.validationAccuracy).setTimestampMs(step.timestampMs).setWeightNorms(norms).build();
         sink.send(metricsTopic, runId, bytes(metrics));
         for (int l = 0; l < step.layerCount; l++) {
+            StepCopy.LayerCopy c = step.layer(l);
+            if (step.tensors && c.hebbianDeferred) {
+                c.hebbian = StepCopy.copy(hebbianFromBatch(c), c.hebbian);
+            }
             if (step.stats) {
-                encodeStats(step, step.layer(l), sink);
+                encodeStats(step, c, sink);
             }
             if (step.tensors) {
-                encodeLayer(step, step.layer(l), sink);
+                encodeLayer(step, c, sink);
             }
         }
     }
@@ -104,18 +110,7 @@ final class StepEncoder {
      */
     @SuppressWarnings("try") // the scope only redirects allocations
     private double statistics(StepCopy.LayerCopy c, double[] into) {
-        INDArray hebbian = c.statsHebbian;
-        if (!c.statsHasHebbian) {
-            INDArray scratch = hebbianScratch.get(c.layer.name());
-            long[] shape = {c.statsPreActivation.size(1), c.statsInput.size(1)};
-            if (scratch == null || scratch.dataType() != c.statsPreActivation.dataType() || !Arrays.equals(scratch.shape(), shape)) {
-                try (org.nd4j.linalg.api.memory.MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                    scratch = Nd4j.createUninitialized(c.statsPreActivation.dataType(), shape, 'c');
-                }
-                hebbianScratch.put(c.layer.name(), scratch);
-            }
-            hebbian = Probe.hebbian(c.statsPreActivation, c.statsInput, scratch);
-        }
+        INDArray hebbian = c.statsHasHebbian ? c.statsHebbian : hebbianFromBatch(c);
         INDArray columns = NeuronStatistics.sums(new LayerTerms(c.layer, null, c.statsGradient,
             c.hasSignal ? c.statsSignal : null, hebbian, c.statsUpdate, null));
         int rows = Math.toIntExact(columns.size(1));
@@ -129,6 +124,27 @@ final class StepEncoder {
             }
         }
         return NeuronStatistics.roundoff(columns.dataType());
+    }
+
+    /**
+     * H = (1/N) h^T a of the layer from the batch's h and a the training thread copied, on their backend, into this
+     * layer's scratch (outside any workspace, reused); computed once per step (the statistics reuse the tensors' H).
+     */
+    @SuppressWarnings("try") // the scope only redirects allocations
+    private INDArray hebbianFromBatch(StepCopy.LayerCopy c) {
+        INDArray scratch = hebbianScratch.get(c.layer.name());
+        if (scratch != null && scratchStep.getOrDefault(c.layer.name(), -1L) == c.copiedStep) {
+            return scratch;
+        }
+        long[] shape = {c.statsPreActivation.size(1), c.statsInput.size(1)};
+        if (scratch == null || scratch.dataType() != c.statsPreActivation.dataType() || !Arrays.equals(scratch.shape(), shape)) {
+            try (org.nd4j.linalg.api.memory.MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                scratch = Nd4j.createUninitialized(c.statsPreActivation.dataType(), shape, 'c');
+            }
+            hebbianScratch.put(c.layer.name(), scratch);
+        }
+        scratchStep.put(c.layer.name(), c.copiedStep);
+        return Probe.hebbian(c.statsPreActivation, c.statsInput, scratch);
     }
 
     /** The update's values as float32 row-major on the host: read in place when the backend allows it. */

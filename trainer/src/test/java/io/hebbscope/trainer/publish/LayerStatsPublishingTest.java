@@ -47,7 +47,7 @@ class LayerStatsPublishingTest {
         return encodeRun(config, policy, true);
     }
 
-    /** The same; without {@code hebbianOnTrainingThread}, H is computed by the encoder where tensors do not need it. */
+    /** The same; without {@code hebbianOnTrainingThread}, H is computed by the encoder (as the EventPublisher does). */
     private static List<SpecificRecord> encodeRun(TrainerConfig config, PublishPolicy policy, boolean hebbianOnTrainingThread) {
         List<SpecificRecord> out = new ArrayList<>();
         StepEncoder encoder = new StepEncoder(config.runId(), TOPICS, policy);
@@ -60,7 +60,7 @@ class LayerStatsPublishingTest {
 
             @Override
             public boolean wantsHebbian(long step) {
-                return hebbianOnTrainingThread || policy.publishes(step);
+                return hebbianOnTrainingThread;
             }
 
             @Override
@@ -214,6 +214,48 @@ class LayerStatsPublishingTest {
                 }
             }
             assertThat(compared).isEqualTo(4 * 6); // 4 steps; 16-row blocks: 3 + 2 + 1 per step
+        }
+    }
+
+    /**
+     * Issue 9: H leaves the training step for the tensors too. The LayerSteps' H computed by the publisher thread
+     * from the batch's h and a is the one the training thread computes (the same product on the same backend), and
+     * every other tensor and statistic is unchanged; also for a float64 model and with statistics beside the tensors.
+     */
+    @Test
+    void tensorsWithHComputedOffTheTrainingThreadAreTheSame() {
+        for (TrainerConfig config : List.of(small().build(), small().rule("adam").build(),
+            small().rule("oja").dtype(DataType.DOUBLE).build())) {
+            for (PublishPolicy policy : List.of(new PublishPolicy(1, 2, DType.FLOAT32, 1024, 0),
+                new PublishPolicy(2, 2, DType.FLOAT32, 512 * 1024, 1))) {
+                List<SpecificRecord> onTraining = encodeRun(config, policy, true);
+                List<SpecificRecord> offTraining = encodeRun(config, policy, false);
+                assertThat(offTraining).hasSameSizeAs(onTraining);
+                int steps = 0;
+                for (int i = 0; i < onTraining.size(); i++) {
+                    if (onTraining.get(i) instanceof LayerStep a) {
+                        LayerStep b = (LayerStep) offTraining.get(i);
+                        float[] x = TensorCodec.decodeFloats(a.getHebbian());
+                        float[] y = TensorCodec.decodeFloats(b.getHebbian());
+                        for (int j = 0; j < x.length; j++) {
+                            assertThat(y[j]).isCloseTo(x[j], org.assertj.core.api.Assertions.within(1e-6f * (1 + Math.abs(x[j]))));
+                        }
+                        b.setHebbian(a.getHebbian());
+                        assertThat(b).as("everything but H is the same").isEqualTo(a);
+                        steps++;
+                    } else if (onTraining.get(i) instanceof LayerStats a) {
+                        LayerStats b = (LayerStats) offTraining.get(i);
+                        double[] x = TensorCodec.decodeDoubles(a.getSums());
+                        double[] y = TensorCodec.decodeDoubles(b.getSums());
+                        for (int j = 0; j < x.length; j++) {
+                            assertThat(y[j]).isCloseTo(x[j], org.assertj.core.api.Assertions.within(1e-5 * (1 + Math.abs(x[j]))));
+                        }
+                    } else {
+                        assertThat(offTraining.get(i)).isEqualTo(onTraining.get(i));
+                    }
+                }
+                assertThat(steps).isPositive();
+            }
         }
     }
 
