@@ -186,6 +186,12 @@ final class FaultSuite {
             return total;
         }
 
+        /** Whether {@code run} has at least {@code n} committed layer results. */
+        synchronized boolean has(String run, long n) {
+            check();
+            return perRun.getOrDefault(run, 0L) >= n;
+        }
+
         /** Waits until {@code run} has at least {@code n} committed layer results, or {@code abort} says to stop. */
         synchronized void awaitRun(String run, long n, java.util.function.BooleanSupplier abort) throws InterruptedException {
             while (perRun.getOrDefault(run, 0L) < n && !abort.getAsBoolean() && !stop.get()) {

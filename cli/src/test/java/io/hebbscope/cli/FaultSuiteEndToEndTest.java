@@ -273,7 +273,7 @@ class FaultSuiteEndToEndTest {
     }
 
     /** Waits until the output topics hold the expected results and dead letters; says what is there when they do not. */
-    private static void awaitResults(Properties client, Topics out, long layerSteps, long deadLetters) {
+    static void awaitResults(Properties client, Topics out, long layerSteps, long deadLetters) {
         try {
             await().atMost(LIMIT).pollInterval(Duration.ofSeconds(1)).until(() ->
                 TopicReader.readAll(client, out.layerAlignment()).size() >= layerSteps
