@@ -153,7 +153,7 @@ class ArchiveEndToEndTest {
     }
 
     /** Key and value bytes of every record, sorted by key then value, optionally of one run only. */
-    private static List<Raw> rawRecords(Properties client, String topic, String runId) {
+    static List<Raw> rawRecords(Properties client, String topic, String runId) {
         Properties p = new Properties();
         p.putAll(client);
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
