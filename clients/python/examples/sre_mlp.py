@@ -134,4 +134,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except hebbscope.KafkaUnreachableError as e:  # a wrong address is the user's, not a bug: one line, no traceback
+        print("error: %s" % e, file=sys.stderr)
+        sys.exit(1)

@@ -7,6 +7,7 @@ import io.hebbscope.analyzer.plugin.PluginTopology;
 import io.hebbscope.analyzer.plugin.RunCatalog;
 import io.hebbscope.analyzer.topology.AnalyzerTopology;
 import io.hebbscope.schema.TopicSetup;
+import org.apache.kafka.common.config.TopicConfig;
 import io.hebbscope.schema.Topics;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -39,6 +40,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Analyzer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Analyzer.class);
+    /**
+     * Stream threads per instance. One by default: on the 2-core development machine a second thread neither sped up
+     * a replay (44.6-57.5 vs 50.8-59.2 MB/s over 703 MB) nor cut the lag behind three full-speed trainers (15 s vs
+     * 21 s behind): the analyzer is CPU-bound there, not waiting on commits. More threads pay off on more cores.
+     */
+    public static final int DEFAULT_STREAM_THREADS = 1;
 
     /**
      * @param clientProps    bootstrap servers and any security settings, shared with the other clients
@@ -54,37 +61,56 @@ public final class Analyzer implements AutoCloseable {
     public record Options(Properties clientProps, Topics topics, String applicationId, Path stateDir,
                           AnalyzerSettings settings, String metricsHost, int metricsPort, int partitions,
                           short replication, Topics outputTopics, Duration finishedRunRetention, Set<String> runs,
-                          MetricsAuth metricsAuth) {
+                          MetricsAuth metricsAuth, int streamThreads, int minInsyncReplicas) {
         public Options {
             runs = Set.copyOf(runs);
+            TopicSetup.requireValidReplicas(replication, minInsyncReplicas);
+            if (streamThreads < 1) {
+                throw new IllegalArgumentException("stream threads must be >= 1, got " + streamThreads);
+            }
         }
 
         /** Reads and writes the topics of one prefix; finished runs' series stay 10 min. */
         public Options(Properties clientProps, Topics topics, String applicationId, Path stateDir,
                        AnalyzerSettings settings, String metricsHost, int metricsPort, int partitions, short replication) {
             this(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions, replication,
-                topics, AnalyzerMetrics.DEFAULT_FINISHED_RUN_RETENTION, Set.of(), null);
+                topics, AnalyzerMetrics.DEFAULT_FINISHED_RUN_RETENTION, Set.of(), null, DEFAULT_STREAM_THREADS, -1);
         }
 
         public Options withFinishedRunRetention(Duration retention) {
             return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
-                replication, outputTopics, retention, runs, metricsAuth);
+                replication, outputTopics, retention, runs, metricsAuth, streamThreads, minInsyncReplicas);
         }
 
         public Options withOutputTopics(Topics output) {
             return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
-                replication, output, finishedRunRetention, runs, metricsAuth);
+                replication, output, finishedRunRetention, runs, metricsAuth, streamThreads, minInsyncReplicas);
         }
 
         public Options withRuns(Set<String> only) {
             return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
-                replication, outputTopics, finishedRunRetention, only, metricsAuth);
+                replication, outputTopics, finishedRunRetention, only, metricsAuth, streamThreads, minInsyncReplicas);
         }
 
         /** The metrics endpoint asks for HTTP basic authentication; null: it does not. */
+        /** Kafka Streams threads of this instance: its tasks are spread over them (see DEFAULT_STREAM_THREADS). */
+        public Options withStreamThreads(int threads) {
+            return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
+                replication, outputTopics, finishedRunRetention, runs, metricsAuth, threads, minInsyncReplicas);
+        }
+
+        /**
+         * {@code min.insync.replicas} of the topics this analyzer creates, its own internal ones included (-1: the
+         * broker's default).
+         */
+        public Options withMinInsyncReplicas(int minIsr) {
+            return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
+                replication, outputTopics, finishedRunRetention, runs, metricsAuth, streamThreads, minIsr);
+        }
+
         public Options withMetricsAuth(MetricsAuth auth) {
             return new Options(clientProps, topics, applicationId, stateDir, settings, metricsHost, metricsPort, partitions,
-                replication, outputTopics, finishedRunRetention, runs, auth);
+                replication, outputTopics, finishedRunRetention, runs, auth, streamThreads, minInsyncReplicas);
         }
     }
 
@@ -97,13 +123,14 @@ public final class Analyzer implements AutoCloseable {
 
     private Analyzer(Options options, List<AnalyzerPlugin> plugins) {
         if (options.outputTopics().prefix().equals(options.topics().prefix())) {
-            TopicSetup.ensureTopics(options.clientProps(), options.topics(), options.partitions(), options.replication());
+            TopicSetup.ensureTopics(options.clientProps(), options.topics(), options.partitions(), options.replication(),
+                options.minInsyncReplicas());
         } else {
             // only what this analyzer reads and writes: a replay needs no rights on the live analyzer's outputs
             TopicSetup.ensureTopics(options.clientProps(), options.topics(), options.partitions(), options.replication(),
-                options.topics().inputNames());
+                options.minInsyncReplicas(), options.topics().inputNames());
             TopicSetup.ensureTopics(options.clientProps(), options.outputTopics(), options.partitions(), options.replication(),
-                options.outputTopics().outputNames());
+                options.minInsyncReplicas(), options.outputTopics().outputNames());
         }
         PrometheusRegistry registry = new PrometheusRegistry();
         metrics = new AnalyzerMetrics(registry, options.settings().maxNeuronSeriesWidth(), options.finishedRunRetention(),
@@ -115,7 +142,8 @@ public final class Analyzer implements AutoCloseable {
             options.settings(), metrics, options.runs());
         if (!plugins.isEmpty()) {
             TopicSetup.ensureTopics(options.clientProps(), plugins.stream()
-                .map(p -> options.outputTopics().pluginResults(p.id()).name()).toList(), options.partitions(), options.replication());
+                .map(p -> options.outputTopics().pluginResults(p.id()).name()).toList(), options.partitions(), options.replication(),
+                options.minInsyncReplicas());
             runCatalog = new RunCatalog(options.clientProps(), options.topics().runs().name());
             PluginTopology.build(builder, layerSteps, options.outputTopics(), plugins, runCatalog, registry,
                 options.settings().maxWaitingSteps());
@@ -174,7 +202,11 @@ public final class Analyzer implements AutoCloseable {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.STATE_DIR_CONFIG, options.stateDir().toString());
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, options.streamThreads());
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) options.replication());
+        if (options.minInsyncReplicas() > 0) { // the changelog and repartition topics, like the topics it creates
+            p.put(StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG), options.minInsyncReplicas());
+        }
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), TopicSetup.MAX_MESSAGE_BYTES);
         // Alignments and detector windows are random-looking floats: lz4 saved little and cost a native call per batch.
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "none");

@@ -1,5 +1,6 @@
 package io.hebbscope.cli;
 
+import io.hebbscope.analyzer.Analyzer;
 import io.hebbscope.analyzer.AnalyzerSettings;
 import io.hebbscope.analyzer.detect.DetectorSettings;
 import io.hebbscope.analyzer.plugin.AnalyzerPlugin;
@@ -125,6 +126,11 @@ final class AnalysisOptions {
     @Option(names = "--partitions", defaultValue = "4", description = "Partitions of created topics (default: ${DEFAULT-VALUE}).")
     int partitions;
 
+    @Option(names = "--stream-threads", defaultValue = "" + Analyzer.DEFAULT_STREAM_THREADS, paramLabel = "N",
+        description = "Kafka Streams threads of this analyzer; its tasks (2 per partition) are spread over them: more "
+            + "than one pays off with more than 2 cores (default: ${DEFAULT-VALUE}).")
+    int streamThreads;
+
     /** How long finished runs' series stay; validated by {@link #settings}. */
     java.time.Duration finishedRunRetention() {
         return java.time.Duration.ofSeconds(expireRunsAfter);
@@ -199,6 +205,9 @@ final class AnalysisOptions {
         }
         if (partitions < 1) {
             throw new CommandLine.ParameterException(cmd, "--partitions must be >= 1, got " + partitions);
+        }
+        if (streamThreads < 1 || streamThreads > 64) {
+            throw new CommandLine.ParameterException(cmd, "--stream-threads must be 1..64, got " + streamThreads);
         }
         try {
             DetectorSettings d = DetectorSettings.DEFAULTS;

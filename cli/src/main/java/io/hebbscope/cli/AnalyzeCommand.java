@@ -29,9 +29,8 @@ final class AnalyzeCommand implements Callable<Integer> {
         description = "Local state of the analyzer (default: ${DEFAULT-VALUE}).")
     Path stateDir;
 
-    @Option(names = "--replication", defaultValue = "-1",
-        description = "Replication factor of created topics; -1: the broker's default (default: ${DEFAULT-VALUE}).")
-    short replication;
+    @Mixin
+    ReplicationOptions replicas;
 
     @Option(names = "--output-topic-prefix", paramLabel = "PREFIX",
         description = "Write the derived topics (alignment, phases, dead letters) under this prefix instead of --topic-prefix:"
@@ -47,6 +46,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         var settings = analysis.settings(cmd);
         var plugins = analysis.plugins(cmd);
         var metricsAuth = analysis.metricsAuth(cmd);
+        replicas.validate(cmd);
         var topics = kafka.topics(cmd);
         io.hebbscope.schema.Topics output;
         try {
@@ -59,8 +59,9 @@ final class AnalyzeCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
         try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, applicationId, stateDir, settings,
-            analysis.metricsHost, analysis.metricsPort, analysis.partitions, replication)
-            .withOutputTopics(output).withFinishedRunRetention(analysis.finishedRunRetention()).withMetricsAuth(metricsAuth),
+            analysis.metricsHost, analysis.metricsPort, analysis.partitions, replicas.replication)
+            .withOutputTopics(output).withFinishedRunRetention(analysis.finishedRunRetention()).withMetricsAuth(metricsAuth)
+                .withStreamThreads(analysis.streamThreads).withMinInsyncReplicas(replicas.minInsyncReplicas),
             plugins)) {
             // On Ctrl-C the JVM exits once the hooks return: the hook waits for the analyzer to commit and close.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -84,7 +84,8 @@ final class DemoCommand implements Callable<Integer> {
                 try (BackgroundAnalyzer analyzer = new BackgroundAnalyzer(new Analyzer.Options(client, topics,
                     "hebbscope-analyzer", work.resolve("streams"), settings, analysis.metricsHost, analysis.metricsPort,
                     analysis.partitions, (short) 1).withFinishedRunRetention(analysis.finishedRunRetention())
-                    .withMetricsAuth(metricsAuth), plugins)) {
+                    .withMetricsAuth(metricsAuth)
+                .withStreamThreads(analysis.streamThreads), plugins)) {
                     if (!plugins.isEmpty()) {
                         out.println("plug-ins: " + plugins.stream().map(p -> p.id()).toList());
                     }

@@ -22,6 +22,9 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--in", required = true, paramLabel = "DIR", description = "A directory written by export.")
     Path in;
 
+    @Mixin
+    ReplicationOptions replicas;
+
     @Option(names = "--partitions", defaultValue = "4", description = "Partitions of topics this command creates (default: ${DEFAULT-VALUE}).")
     int partitions;
 
@@ -31,6 +34,7 @@ final class ImportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CommandLine cmd = spec.commandLine();
+        replicas.validate(cmd);
         try {
             RunImporter.runDirs(in);
         } catch (NoSuchFileException e) {
@@ -38,7 +42,7 @@ final class ImportCommand implements Callable<Integer> {
         }
         var client = kafka.connect(cmd);
         var topics = kafka.topics(cmd);
-        TopicSetup.ensureTopics(client, topics, partitions, (short) -1);
+        TopicSetup.ensureTopics(client, topics, partitions, replicas.replication, replicas.minInsyncReplicas);
         long start = System.nanoTime();
         long n;
         try (ProgressBar bar = Progress.bar("importing", -1, System.console() != null)) {

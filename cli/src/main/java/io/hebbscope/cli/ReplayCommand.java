@@ -22,6 +22,9 @@ import picocli.CommandLine.Option;
     description = "Analyze stored events again (all runs or --run ones) into topics of their own prefix, then exit.")
 final class ReplayCommand implements Callable<Integer> {
     @Mixin
+    ReplicationOptions replicas;
+
+    @Mixin
     KafkaOptions kafka;
 
     @Mixin
@@ -50,6 +53,7 @@ final class ReplayCommand implements Callable<Integer> {
         var settings = analysis.settings(cmd);
         var plugins = analysis.plugins(cmd);
         var metricsAuth = analysis.metricsAuth(cmd);
+        replicas.validate(cmd);
         Topics in = kafka.topics(cmd);
         long now = System.currentTimeMillis() / 1000;
         Topics out;
@@ -67,7 +71,8 @@ final class ReplayCommand implements Callable<Integer> {
         ReplayProgress progress = ReplayProgress.capture(client, in, appId);
         Path state = Files.createTempDirectory("hebbscope-replay");
         try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, in, appId, state, settings, analysis.metricsHost,
-            analysis.metricsPort, analysis.partitions, (short) -1).withOutputTopics(out).withMetricsAuth(metricsAuth)
+            analysis.metricsPort, analysis.partitions, replicas.replication).withOutputTopics(out).withMetricsAuth(metricsAuth)
+                .withStreamThreads(analysis.streamThreads).withMinInsyncReplicas(replicas.minInsyncReplicas)
             .withRuns(new LinkedHashSet<>(runs)), plugins)) {
             analyzer.awaitRunning(Duration.ofSeconds(120));
             cmd.getOut().printf("replaying %s into %s.* (application id %s)%s%n", runs.isEmpty() ? "every run" : runs, out.prefix(),

@@ -135,7 +135,8 @@ final class SweepCommand implements Callable<Integer> {
                 base.untilConverged() ? "until converged, at most " : "", base.epochs());
             try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, "hebbscope-" + id, work.resolve("streams"),
                 settings, analysis.metricsHost, analysis.metricsPort, analysis.partitions, (short) (broker != null ? 1 : -1))
-                .withMetricsAuth(metricsAuth), plugins)) {
+                .withMetricsAuth(metricsAuth)
+                .withStreamThreads(analysis.streamThreads), plugins)) {
                 analyzer.awaitRunning(Duration.ofSeconds(60));
                 SweepRunner.Result result = sweep.run(client, topics, Duration.ofSeconds(analysisTimeout), new Display(w));
                 if (!result.complete()) {

@@ -26,6 +26,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Same as --dataset-dir (the CIFAR-10 files).")
     java.nio.file.Path dataDir;
 
+    @Mixin
+    ReplicationOptions replicas;
+
     @Option(names = "--partitions", defaultValue = "4", description = "Partitions of topics this command creates (default: ${DEFAULT-VALUE}).")
     int partitions;
 
@@ -51,11 +54,12 @@ final class TrainCommand implements Callable<Integer> {
         if (partitions < 1) {
             throw new CommandLine.ParameterException(cmd, "--partitions must be >= 1, got " + partitions);
         }
+        replicas.validate(cmd);
         LogFile.announce(cmd.getOut());
         // ND4J's start-up and the task's data overlap with reaching the cluster.
         CompletableFuture<Trainer> trainer = TrainingSession.prepare(config);
         Properties client = kafka.connect(cmd);
-        TopicSetup.ensureTopics(client, topics, partitions, (short) -1);
+        TopicSetup.ensureTopics(client, topics, partitions, replicas.replication, replicas.minInsyncReplicas);
         TrainingSession.Result result = TrainingSession.run(client, topics, TrainingSession.ready(trainer), policy,
             cmd.getOut(), !noProgress && System.console() != null, Duration.ofSeconds(Math.max(0, waitForAnalysis)), () -> null);
         return "completed".equals(result.summary().status()) ? 0 : 2;

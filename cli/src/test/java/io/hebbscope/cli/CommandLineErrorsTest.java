@@ -47,6 +47,13 @@ class CommandLineErrorsTest {
         assertThat(err.toString()).contains("run id 'a/b'");
         assertThat(run("demo", "--ewma-alpha", "2")).isEqualTo(2);
         assertThat(err.toString()).contains("ewma alpha must be in (0, 1]");
+        assertThat(run("analyze", "--bootstrap-servers", "127.0.0.1:1", "--stream-threads", "0")).isEqualTo(2);
+        assertThat(err.toString()).contains("--stream-threads must be 1..64, got 0");
+        assertThat(run("train", "--bootstrap-servers", "127.0.0.1:1", "--replication-factor", "1", "--min-insync-replicas", "2"))
+            .isEqualTo(2);
+        assertThat(err.toString()).contains("min insync replicas (2) cannot exceed the replication factor (1)");
+        assertThat(run("import", "--bootstrap-servers", "127.0.0.1:1", "--replication-factor", "0", "--in", ".")).isEqualTo(2);
+        assertThat(err.toString()).contains("replication factor must be >= 1 (or -1: the broker's default), got 0");
         assertThat(run("train")).isEqualTo(2);
         assertThat(err.toString()).contains("Missing required option: '--bootstrap-servers");
     }

@@ -131,7 +131,8 @@ class ReplayEndToEndTest {
         assertThat(liveResults.phases()).isNotEmpty();
 
         cli("replay", "--bootstrap-servers", live.bootstrapServers(), "--topic-prefix", "rl", "--run", "replayed",
-            "--output-topic-prefix", "rl-replay", "--plugin-dir", plugins.toString(), "--plugins", "test-mean-hebbian");
+            "--output-topic-prefix", "rl-replay", "--plugin-dir", plugins.toString(), "--plugins", "test-mean-hebbian",
+            "--stream-threads", "3"); // the tasks spread over threads: the same results as the live single thread
         Results replayed = Results.read(a, new Topics("rl-replay"), "replayed");
         assertThat(replayed).isEqualTo(liveResults);
         assertThat(TopicReader.readAll(a, new Topics("rl-replay").layerAlignment())).allMatch(l -> l.getRunId().equals("replayed"));

@@ -46,12 +46,29 @@ public final class TopicSetup {
         ensureTopics(clientProps, topics, partitions, replication, topics.allNames());
     }
 
+    /** Every topic of {@code topics}, with {@code min.insync.replicas} (-1: the broker's default). */
+    public static void ensureTopics(Properties clientProps, Topics topics, int partitions, short replication,
+                                    int minInsyncReplicas) {
+        ensureTopics(clientProps, topics, partitions, replication, minInsyncReplicas, topics.allNames());
+    }
+
     /**
      * The same for some of the topics: {@code names} from {@link Topics#allNames()}. A client needs only the ACLs to
      * describe or create those (a replay creates no topics of the live analyzer).
      */
     public static void ensureTopics(Properties clientProps, Topics topics, int partitions, short replication,
                                     Collection<String> names) {
+        ensureTopics(clientProps, topics, partitions, replication, -1, names);
+    }
+
+    /**
+     * The same with {@code min.insync.replicas} set on the created topics ({@code minInsyncReplicas}, or -1 for the
+     * broker's default). With the producers' acks=all, a write succeeds only once that many replicas have it: on a
+     * cluster of 3 brokers, replication 3 and min ISR 2 survive the loss of one broker without losing a step.
+     */
+    public static void ensureTopics(Properties clientProps, Topics topics, int partitions, short replication,
+                                    int minInsyncReplicas, Collection<String> names) {
+        requireValidReplicas(replication, minInsyncReplicas);
         if (partitions < 1) {
             throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
         }
@@ -64,12 +81,46 @@ public final class TopicSetup {
             topic(topics.layerAlignment().name(), partitions, replication, Map.of()),
             topic(topics.phases().name(), partitions, replication, Map.of()),
             topic(topics.deadLetters().name(), 1, replication, big));
-        createMissing(clientProps, wanted.stream().filter(t -> names.contains(t.name())).toList());
+        createMissing(clientProps, wanted.stream().filter(t -> names.contains(t.name()))
+            .map(t -> withMinInsyncReplicas(t, minInsyncReplicas)).toList());
+    }
+
+    /** Replication -1 or >= 1; min ISR -1 or between 1 and the replication (when that is given). */
+    public static void requireValidReplicas(short replication, int minInsyncReplicas) {
+        if (replication == 0 || replication < -1) {
+            throw new IllegalArgumentException("replication factor must be >= 1 (or -1: the broker's default), got "
+                + replication);
+        }
+        if (minInsyncReplicas == 0 || minInsyncReplicas < -1) {
+            throw new IllegalArgumentException("min insync replicas must be >= 1 (or -1: the broker's default), got "
+                + minInsyncReplicas);
+        }
+        if (replication > 0 && minInsyncReplicas > replication) {
+            throw new IllegalArgumentException("min insync replicas (" + minInsyncReplicas + ") cannot exceed the "
+                + "replication factor (" + replication + "): every write would be refused");
+        }
+    }
+
+    private static NewTopic withMinInsyncReplicas(NewTopic t, int minInsyncReplicas) {
+        if (minInsyncReplicas < 1) {
+            return t;
+        }
+        Map<String, String> configs = new HashMap<>(t.configs() == null ? Map.of() : t.configs());
+        configs.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(minInsyncReplicas));
+        return t.configs(configs);
     }
 
     /** Creates further topics (plug-in outputs) when missing, with the same partitioning as the per-layer topics. */
     public static void ensureTopics(Properties clientProps, List<String> names, int partitions, short replication) {
-        createMissing(clientProps, names.stream().map(n -> topic(n, partitions, replication, Map.of())).toList());
+        ensureTopics(clientProps, names, partitions, replication, -1);
+    }
+
+    /** The same with {@code min.insync.replicas} (-1: the broker's default). */
+    public static void ensureTopics(Properties clientProps, List<String> names, int partitions, short replication,
+                                    int minInsyncReplicas) {
+        requireValidReplicas(replication, minInsyncReplicas);
+        createMissing(clientProps, names.stream().map(n -> withMinInsyncReplicas(topic(n, partitions, replication, Map.of()),
+            minInsyncReplicas)).toList());
     }
 
     /**
