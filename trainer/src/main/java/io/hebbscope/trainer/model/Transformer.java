@@ -8,6 +8,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -151,8 +152,12 @@ public final class Transformer implements Model {
 
     private int encoderMaps() { return encoderLayers * MAPS_PER_LAYER; }
 
-    /** What one encoder layer keeps for backward. */
-    private record Enc(INDArray x, INDArray q4, INDArray k4, INDArray v4, INDArray p, INDArray concat,
+    /**
+     * What one encoder layer keeps for backward: its input x, the attention heads (q already scaled by
+     * 1/sqrt(dh)) as views of one (3, B*H, T, dh) array, the attention probabilities p, the concatenated head
+     * outputs, and the feed-forward and LayerNorm intermediates.
+     */
+    private record Enc(INDArray x, INDArray q4Scaled, INDArray k4, INDArray v4, INDArray p, INDArray concat,
                        INDArray y1, INDArray xhat1, INDArray rstd1, INDArray f1, INDArray g,
                        INDArray xhat2, INDArray rstd2) {}
 
@@ -170,17 +175,14 @@ public final class Transformer implements Model {
         List<Enc> encs = new ArrayList<>();
         INDArray oneHot = oneHot(x);
         INDArray h = oneHot.mmul(embedding()); // rows x D
-        double scale = 1.0 / Math.sqrt((double) dim / heads);
         for (int e = 0; e < encoderLayers; e++) {
             int base = e * MAPS_PER_LAYER;
             INDArray xe = h;
-            INDArray q = linear(xe, base, inputs, pre);
-            INDArray k = linear(xe, base + 1, inputs, pre);
-            INDArray v = linear(xe, base + 2, inputs, pre);
-            INDArray q4 = toHeads(q, batch);
-            INDArray k4 = toHeads(k, batch);
-            INDArray v4 = toHeads(v, batch);
-            INDArray p = Nd4j.matmul(q4, k4, null, false, true, false).muli(scale); // (B*H) x T x T
+            INDArray qkvHeads = queryKeyValueHeads(xe, base, batch, inputs, pre);
+            INDArray q4 = qkvHeads.slice(0);
+            INDArray k4 = qkvHeads.slice(1);
+            INDArray v4 = qkvHeads.slice(2);
+            INDArray p = Nd4j.matmul(q4, k4, null, false, true, false); // (B*H) x T x T scores
             p.subi(p.max(true, 2));
             Transforms.exp(p, false);
             p.divi(p.sum(true, 2));
@@ -201,6 +203,37 @@ public final class Transformer implements Model {
         pre.addAll(headForward.preActivations());
         assert inputs.size() == weights.size() && rows > 0;
         return new Forward(inputs, pre, headForward.output(), new Cache(batch, oneHot, encs, headForward));
+    }
+
+    /**
+     * The q, k and v maps of the layer whose maps start at {@code base} as one product with their stacked
+     * weights [W_q; W_k; W_v] (3D x D), computed transposed, (3D x B*T), so that each map's block of rows is
+     * contiguous: the three monitored pre-activations are transposed views of those blocks (B*T x D, 'f' order),
+     * as cheap to read as separate products. Returns the heads as one (3, B*H, T, dh) array, q scaled by
+     * 1/sqrt(dh).
+     */
+    private INDArray queryKeyValueHeads(INDArray xe, int base, int batch, List<INDArray> inputs, List<INDArray> pre) {
+        long rows = xe.size(0);
+        INDArray qkvT = Nd4j.createUninitialized(dtype, 3L * dim, rows);
+        Nd4j.gemm(stackedQueryKeyValueWeights(base), xe, qkvT, false, true, 1.0, 0.0);
+        qkvT.addiColumnVector(Nd4j.concat(0, biases.get(base), biases.get(base + 1), biases.get(base + 2))
+                .reshape(3L * dim, 1));
+        for (int m = 0; m < 3; m++) {
+            inputs.add(xe);
+            pre.add(qkvT.get(NDArrayIndex.interval((long) m * dim, (long) (m + 1) * dim), NDArrayIndex.all())
+                    .transpose());
+        }
+        int dh = dim / heads;
+        // (3, H, dh, B, T) to (3, B, H, T, dh)
+        INDArray qkvHeads = qkvT.reshape(3, heads, dh, batch, seqLen).permute(0, 3, 1, 4, 2).dup('c')
+                .reshape(3, (long) batch * heads, seqLen, dh);
+        qkvHeads.slice(0).muli(1.0 / Math.sqrt(dh));
+        return qkvHeads;
+    }
+
+    /** [W_q; W_k; W_v] of the layer whose maps start at {@code base}: 3D x D, a copy of the live weights. */
+    private INDArray stackedQueryKeyValueWeights(int base) {
+        return Nd4j.concat(0, weights.get(base), weights.get(base + 1), weights.get(base + 2));
     }
 
     private INDArray oneHot(INDArray x) {
@@ -241,10 +274,10 @@ public final class Transformer implements Model {
 
     /** LayerNorm over each row with gain extras[e] and shift extras[e + 1]: {y, xhat, 1/sqrt(var + eps)}. */
     private INDArray[] layerNorm(INDArray r, int extra) {
-        long n = r.size(0);
-        INDArray mean = r.mean(true, 1);
-        INDArray rstd = Transforms.pow(r.var(false, 1).addi(LN_EPS), -0.5, false).reshape(n, 1);
-        INDArray xhat = r.subColumnVector(mean).muliColumnVector(rstd);
+        // Two passes: centre, then the biased variance as the mean square of the centred rows.
+        INDArray xhat = r.subColumnVector(r.mean(true, 1));
+        INDArray rstd = Transforms.pow(xhat.mul(xhat).mean(true, 1).addi(LN_EPS), -0.5, false);
+        xhat.muliColumnVector(rstd);
         INDArray y = xhat.mulRowVector(extras.get(extra)).addiRowVector(extras.get(extra + 1));
         return new INDArray[] {y, xhat, rstd};
     }
@@ -287,7 +320,6 @@ public final class Transformer implements Model {
         // pooled = mean over tokens: every token receives dPooled / T.
         INDArray dx = Nd4j.zeros(dtype, batch, seqLen, dim).addi(dPooled.reshape(batch, 1, dim))
                 .divi(seqLen).reshape((long) batch * seqLen, dim);
-        double scale = 1.0 / Math.sqrt((double) dim / heads);
         for (int e = encoderLayers - 1; e >= 0; e--) {
             Enc enc = c.enc().get(e);
             int base = e * MAPS_PER_LAYER;
@@ -307,24 +339,38 @@ public final class Transformer implements Model {
             INDArray dO = toHeads(dConcat, batch);
             INDArray p = enc.p();
             INDArray dp = Nd4j.matmul(dO, enc.v4(), null, false, true, false);
-            INDArray dv4 = Nd4j.matmul(p, dO, null, true, false, false);
-            // softmax backward: dS = P * (dP - sum_k dP_k P_k), then the 1/sqrt(dh) scale.
-            INDArray ds = dp.subi(dp.mul(p).sum(true, 2)).muli(p).muli(scale);
-            INDArray dq4 = Nd4j.matmul(ds, enc.k4());
-            INDArray dk4 = Nd4j.matmul(ds, enc.q4(), null, true, false, false);
-            INDArray dq = fromHeads(dq4, batch);
-            INDArray dk = fromHeads(dk4, batch);
-            INDArray dv = fromHeads(dv4, batch);
-            linearGrad(dq, enc.x(), base, into);
-            linearGrad(dk, enc.x(), base + 1, into);
-            linearGrad(dv, enc.x(), base + 2, into);
-            INDArray dIn = dr1; // residual path
-            backThrough(dq, base, dIn);
-            backThrough(dk, base + 1, dIn);
-            backThrough(dv, base + 2, dIn);
-            dx = dIn;
+            // dq, dk, dv per head, in the layout of the forward's heads, for one product back to the maps.
+            INDArray dqkvHeads = Nd4j.createUninitialized(dtype, 3, (long) batch * heads, seqLen, dim / heads);
+            Nd4j.matmul(p, dO, dqkvHeads.slice(2), true, false, false);
+            // softmax backward: dS = P * (dP - sum_k dP_k P_k) (the 1/sqrt(dh) scale is applied to dq below).
+            INDArray ds = dp.subi(dp.mul(p).sum(true, 2)).muli(p);
+            Nd4j.matmul(ds, enc.k4(), dqkvHeads.slice(0), false, false, false)
+                    .muli(1.0 / Math.sqrt((double) dim / heads));
+            Nd4j.matmul(ds, enc.q4Scaled(), dqkvHeads.slice(1), true, false, false);
+            dx = queryKeyValueBackward(dqkvHeads, enc.x(), base, batch, dr1, into);
         }
         Nd4j.gemm(c.oneHot(), dx, into.extra(0), true, false, 1.0, 0.0);
+    }
+
+    /**
+     * From dL/d(heads) of q, k and v, (3, B*H, T, dh), the gradients of the three maps (one product with their
+     * stacked weights) and their contribution to dL/dx, added to {@code residual}, which is returned.
+     */
+    private INDArray queryKeyValueBackward(INDArray dqkvHeads, INDArray x, int base, int batch, INDArray residual,
+                                           Gradients into) {
+        int dh = dim / heads;
+        INDArray dqkv = dqkvHeads.reshape(3, batch, heads, seqLen, dh).permute(1, 3, 0, 2, 4).dup('c')
+                .reshape((long) batch * seqLen, 3L * dim);
+        INDArray dw = Nd4j.createUninitialized(dtype, 3L * dim, dim);
+        Nd4j.gemm(dqkv, x, dw, true, false, 1.0, 0.0);
+        INDArray db = dqkv.sum(0);
+        for (int m = 0; m < 3; m++) {
+            into.weight(base + m).assign(dw.get(NDArrayIndex.interval((long) m * dim, (long) (m + 1) * dim),
+                    NDArrayIndex.all()));
+            into.bias(base + m).assign(db.get(NDArrayIndex.interval((long) m * dim, (long) (m + 1) * dim)));
+        }
+        Nd4j.gemm(dqkv, stackedQueryKeyValueWeights(base), residual, false, false, 1.0, 1.0);
+        return residual;
     }
 
     /**
