@@ -50,6 +50,12 @@ final class DemoCommand implements Callable<Integer> {
         description = "How long to wait for the analyzer to finish after training (default: ${DEFAULT-VALUE}).")
     int analysisTimeout;
 
+    @Option(names = "--max-lag", defaultValue = "1", paramLabel = "SECONDS",
+        description = "Hold the training while the analysis is more than this far behind, until it is back within half "
+            + "of it: on one small machine the trainer's threads would otherwise take the cores the analyzer needs "
+            + "(default: ${DEFAULT-VALUE}; 0: never hold).")
+    double maxLag;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -61,6 +67,7 @@ final class DemoCommand implements Callable<Integer> {
         var policy = training.policy(cmd);
         var metricsAuth = analysis.metricsAuth(cmd);
         brokerStart.timeout(cmd);
+        TrainingSession.maxLag(cmd, maxLag);
         // Start-up work that does not need Kafka (ND4J, the task's data) overlaps with the broker's start.
         CompletableFuture<Trainer> trainer = TrainingSession.prepare(config);
         var settings = analysis.settings(cmd);
@@ -99,7 +106,8 @@ final class DemoCommand implements Callable<Integer> {
                     // preparation), so the analysis follows from the first step instead of catching up afterwards.
                     analyzer.awaitStarted().awaitRunning(Duration.ofMinutes(5));
                     TrainingSession.Result result = TrainingSession.run(client, topics, TrainingSession.ready(trainer), policy,
-                        out, !noProgress && System.console() != null, Duration.ofSeconds(analysisTimeout), analyzer::failure);
+                        out, !noProgress && System.console() != null, Duration.ofSeconds(analysisTimeout), analyzer::failure,
+                        TrainingSession.maxLag(cmd, maxLag));
                     if (analyzer.failure() != null) {
                         throw new IllegalStateException("the analyzer failed", analyzer.failure());
                     }

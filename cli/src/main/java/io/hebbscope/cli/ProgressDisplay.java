@@ -80,6 +80,16 @@ final class ProgressDisplay implements TrainingListener, AutoCloseable {
         }
     }
 
+    /** How far the analysis is behind the published steps now. */
+    PublishedSteps.Lag lag() {
+        return published.lag(analyzedStep(), System.currentTimeMillis());
+    }
+
+    /** The last step analyzed in every layer (-1: none yet, or no analyzer). */
+    long analyzedStep() {
+        return watcher == null ? -1 : watcher.analyzedStep(layers);
+    }
+
     /** Where the analysis is now, e.g. "analysis at step 61, 17 steps / 0.9 s behind: g·H~ layer0 -0.130 layer1 +0.020". */
     String analysisStatus() {
         if (watcher == null) {

@@ -39,6 +39,12 @@ final class TrainCommand implements Callable<Integer> {
         description = "After training, wait up to this long for a running analyzer and print its table (default: ${DEFAULT-VALUE}: don't).")
     int waitForAnalysis;
 
+    @Option(names = "--max-lag", defaultValue = "0", paramLabel = "SECONDS",
+        description = "Hold the training while the analysis is more than this far behind, until it is back within half "
+            + "of it: on one small machine the trainer's threads would otherwise take the cores the analyzer needs "
+            + "(default: ${DEFAULT-VALUE}; 0: never hold).")
+    double maxLag;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -55,13 +61,15 @@ final class TrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cmd, "--partitions must be >= 1, got " + partitions);
         }
         replicas.validate(cmd);
+        TrainingSession.maxLag(cmd, maxLag);
         LogFile.announce(cmd.getOut());
         // ND4J's start-up and the task's data overlap with reaching the cluster.
         CompletableFuture<Trainer> trainer = TrainingSession.prepare(config);
         Properties client = kafka.connect(cmd);
         TopicSetup.ensureTopics(client, topics, partitions, replicas.replication, replicas.minInsyncReplicas);
         TrainingSession.Result result = TrainingSession.run(client, topics, TrainingSession.ready(trainer), policy,
-            cmd.getOut(), !noProgress && System.console() != null, Duration.ofSeconds(Math.max(0, waitForAnalysis)), () -> null);
+            cmd.getOut(), !noProgress && System.console() != null, Duration.ofSeconds(Math.max(0, waitForAnalysis)), () -> null,
+            TrainingSession.maxLag(cmd, maxLag));
         return "completed".equals(result.summary().status()) ? 0 : 2;
     }
 }

@@ -34,20 +34,35 @@ final class TrainingSession {
     static Result run(Properties clientProps, Topics topics, Trainer trainer, PublishPolicy policy, PrintWriter out,
                       boolean progressBar, Duration analysisWait, Supplier<Throwable> analyzerFailure)
         throws InterruptedException {
+        return run(clientProps, topics, trainer, policy, out, progressBar, analysisWait, analyzerFailure, Duration.ZERO);
+    }
+
+    /**
+     * @param maxLag hold the training while the analysis is more than this behind ({@link AnalysisPacer}); zero: never
+     */
+    static Result run(Properties clientProps, Topics topics, Trainer trainer, PublishPolicy policy, PrintWriter out,
+                      boolean progressBar, Duration analysisWait, Supplier<Throwable> analyzerFailure, Duration maxLag)
+        throws InterruptedException {
         TrainerConfig config = trainer.config();
         out.println(header(config));
         try (AlignmentWatcher watcher = new AlignmentWatcher(clientProps, topics, config.runId());
              EventPublisher publisher = new EventPublisher(clientProps, topics, policy);
              ProgressDisplay display = new ProgressDisplay(watcher, out, progressBar, policy::publishes, analyzerFailure)) {
             long start = System.nanoTime();
-            // After the publisher: the display takes each step's publish time.
-            RunSummary summary = trainer.run(publisher, display);
+            // After the publisher: the display takes each step's publish time; the pacer reads the display's lag.
+            AnalysisPacer pacer = maxLag.isZero() ? null : new AnalysisPacer(maxLag, STALLED_ANALYSIS, display::lag,
+                display::analyzedStep, analyzerFailure, out);
+            RunSummary summary = pacer == null ? trainer.run(publisher, display) : trainer.run(publisher, display, pacer);
             double seconds = (System.nanoTime() - start) / 1e9;
             out.printf(Locale.ROOT, "training %s after %d steps in %.1f s: train loss %.5f, validation loss %s%s%n",
                 summary.status(), summary.steps(), seconds, summary.finalTrainLoss(),
                 summary.finalValidationLoss() == null ? "n/a" : String.format(Locale.ROOT, "%.5f", summary.finalValidationLoss()),
                 summary.finalValidationAccuracy() == null ? ""
                     : String.format(Locale.ROOT, ", validation accuracy %.4f", summary.finalValidationAccuracy()));
+            if (pacer != null && pacer.holds() > 0) {
+                out.printf(Locale.ROOT, "held training %d times, %.1f s in all, to keep the analysis within %s s (--max-lag)%n",
+                    pacer.holds(), pacer.held().toNanos() / 1e9, maxLagText(maxLag));
+            }
             out.printf(Locale.ROOT, "published %d records, %.1f MB (%.0f records/s, %.1f MB/s)%n", publisher.recordsSent(),
                 publisher.bytesSent() / 1e6, publisher.recordsSent() / seconds, publisher.bytesSent() / 1e6 / seconds);
             Map<String, LayerAlignment> alignment = Map.of();
@@ -135,6 +150,21 @@ final class TrainingSession {
 
     private static final Map<String, String> RULE_NAMES = Map.of("sgd", "SGD", "adam", "Adam", "adamw", "AdamW",
         "dfa", "DFA", "randomnn", "RandomNN", "hebb", "Hebb", "oja", "Oja");
+
+    /** Without progress of the analysis for this long, the pacer stops holding the training. */
+    static final Duration STALLED_ANALYSIS = Duration.ofSeconds(60);
+
+    /** --max-lag as a duration; a usage error unless it is a finite number of seconds >= 0. */
+    static Duration maxLag(picocli.CommandLine cmd, double seconds) {
+        if (!(seconds >= 0) || Double.isInfinite(seconds)) {
+            throw new picocli.CommandLine.ParameterException(cmd, "--max-lag must be a number of seconds >= 0, got " + seconds);
+        }
+        return Duration.ofNanos(Math.round(seconds * 1e9));
+    }
+
+    static String maxLagText(Duration d) {
+        return java.math.BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString();
+    }
 
     private static long lastPublishedStep(long steps, PublishPolicy policy) {
         return policy.lastAnalyzedStep(steps);
