@@ -29,6 +29,7 @@ final class AnalysisPacer implements TrainingListener {
     private long heldNanos;
     private int holds;
     private boolean gaveUp;
+    private double largestLagSeconds;
 
     AnalysisPacer(Duration maxLag, Duration stallAfter, Supplier<PublishedSteps.Lag> lag, LongSupplier analyzedStep,
                   Supplier<Throwable> analyzerFailure, PrintWriter out) {
@@ -45,7 +46,9 @@ final class AnalysisPacer implements TrainingListener {
 
     @Override
     public void onStep(StepRecord step) {
-        if (gaveUp || lag.get().seconds() <= seconds(maxLag)) {
+        double seconds = lag.get().seconds();
+        largestLagSeconds = Math.max(largestLagSeconds, seconds);
+        if (gaveUp || seconds <= seconds(maxLag)) {
             return;
         }
         long start = System.nanoTime();
@@ -80,6 +83,11 @@ final class AnalysisPacer implements TrainingListener {
     /** Time the training thread waited for the analysis, in total. */
     Duration held() {
         return Duration.ofNanos(heldNanos);
+    }
+
+    /** The largest lag seen after a step, in seconds (before holding the training). */
+    double largestLagSeconds() {
+        return largestLagSeconds;
     }
 
     /** How many times it waited. */

@@ -59,9 +59,10 @@ final class TrainingSession {
                 summary.finalValidationLoss() == null ? "n/a" : String.format(Locale.ROOT, "%.5f", summary.finalValidationLoss()),
                 summary.finalValidationAccuracy() == null ? ""
                     : String.format(Locale.ROOT, ", validation accuracy %.4f", summary.finalValidationAccuracy()));
-            if (pacer != null && pacer.holds() > 0) {
-                out.printf(Locale.ROOT, "held training %d times, %.1f s in all, to keep the analysis within %s s (--max-lag)%n",
-                    pacer.holds(), pacer.held().toNanos() / 1e9, maxLagText(maxLag));
+            if (pacer != null) {
+                out.printf(Locale.ROOT, "analysis lag during training at most %.1f s; training held %d %s, %.1f s in all, "
+                    + "to keep it within %s s (--max-lag)%n", pacer.largestLagSeconds(), pacer.holds(),
+                    pacer.holds() == 1 ? "time" : "times", pacer.held().toNanos() / 1e9, maxLagText(maxLag));
             }
             out.printf(Locale.ROOT, "published %d records, %.1f MB (%.0f records/s, %.1f MB/s)%n", publisher.recordsSent(),
                 publisher.bytesSent() / 1e6, publisher.recordsSent() / seconds, publisher.bytesSent() / 1e6 / seconds);

@@ -36,6 +36,7 @@ class AnalysisPacerTest {
         pacer.onStep(step(40));
         assertThat(pacer.holds()).isZero();
         assertThat(pacer.held()).isZero();
+        assertThat(pacer.largestLagSeconds()).isEqualTo(0.9);
     }
 
     @Test

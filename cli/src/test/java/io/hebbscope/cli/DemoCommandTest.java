@@ -39,6 +39,8 @@ class DemoCommandTest {
             .contains("epoch 2  step 8/8")
             .containsPattern("epoch 2  step 8/8 .*\\| analysis (not started|at step \\d+, (caught up|\\d+ steps? / [0-9.]+ s behind))")
             .contains("training completed after 8 steps")
+            .containsPattern("analysis lag during training at most [0-9.]+ s; training held \\d+ times?, [0-9.]+ s in all, "
+                + "to keep it within 1 s \\(--max-lag\\)")
             .contains("Prometheus metrics at http://127.0.0.1:")
             .containsPattern("layer0 +7 ")
             .containsPattern("layer1 +7 ")
