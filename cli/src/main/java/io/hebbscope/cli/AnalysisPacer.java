@@ -58,6 +58,7 @@ final class AnalysisPacer implements TrainingListener {
         try {
             while (analyzerFailure.get() == null) {
                 PublishedSteps.Lag now = lag.get();
+                largestLagSeconds = Math.max(largestLagSeconds, now.seconds());
                 if (now.caughtUp() || now.seconds() <= seconds(maxLag) / 2) {
                     return;
                 }
@@ -85,7 +86,7 @@ final class AnalysisPacer implements TrainingListener {
         return Duration.ofNanos(heldNanos);
     }
 
-    /** The largest lag seen after a step, in seconds (before holding the training). */
+    /** The largest lag seen after a step or while holding the training, in seconds. */
     double largestLagSeconds() {
         return largestLagSeconds;
     }
