@@ -201,4 +201,38 @@ class LayerStatsEndToEndTest {
             assertThat(y.toString()).as(what).isEqualTo(x.toString());
         }
     }
+
+    /**
+     * The scale issue's model size, at a small step count: a 12.6-million-weight MLP (1024-2048-2048-2048-1024)
+     * publishes statistics every step and tensors every fourth (200 MB: step 0 here), and the analyzer gives every
+     * layer's alignment at every step, the tensors agreeing with the statistics (no dead letter). The full measurement
+     * (lag, overhead) is {@code bench --scale}.
+     */
+    @Test
+    void aTenMillionWeightMlpIsAnalyzedAtEveryStepFromItsStatistics() throws Exception {
+        Topics topics = new Topics("stats-large");
+        TrainerConfig config = TrainerConfig.builder().runId("large").widths(1024, 2048, 2048, 2048, 1024)
+            .activation(Activation.RELU).trainSize(128).validationSize(64).batchSize(64).learningRate(0.01).epochs(2)
+            .seed(1).build();
+        long weights;
+        long steps;
+        try (Analyzer analyzer = analyzer(topics, topics, "stats-large-analyzer")) {
+            try (EventPublisher publisher = new EventPublisher(client, topics,
+                new PublishPolicy(4, 1000, DType.FLOAT32, 512 * 1024, 1))) {
+                Trainer trainer = new Trainer(config);
+                weights = trainer.runInfo().layers().stream().mapToLong(l -> (long) l.rows() * l.cols()).sum();
+                RunSummary s = trainer.run(publisher);
+                assertThat(s.status()).isEqualTo("completed");
+                steps = s.steps();
+                assertThat(publisher.layerStatsSent()).isGreaterThanOrEqualTo(4 * steps);
+            }
+            Analysis analysis = awaitAnalyzed(topics, 4 * steps, analyzer).of("large");
+            assertThat(analysis.layers()).hasSize((int) (4 * steps));
+            assertThat(analysis.layers()).extracting(LayerAlignment::getStep).containsOnly(0L, 1L, 2L, 3L);
+            assertThat(analysis.layers()).allSatisfy(a -> assertThat(a.getSignal()).isBetween(-1.0, 1.0));
+        }
+        assertThat(weights).isGreaterThan(10_000_000L);
+        assertThat(steps).isEqualTo(4);
+        assertThat(TopicReader.readAll(client, topics.deadLetters())).extracting(DeadLetter::getReason).isEmpty();
+    }
 }
