@@ -1,6 +1,7 @@
 package io.hebbscope.cli;
 
 import io.hebbscope.broker.KafkaReachability;
+import io.hebbscope.broker.security.HebbscopeAcls;
 import io.hebbscope.schema.Topics;
 import java.io.IOException;
 import java.io.Reader;
