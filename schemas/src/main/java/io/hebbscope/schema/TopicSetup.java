@@ -167,7 +167,8 @@ public final class TopicSetup {
         }
     }
 
-    private static void awaitServing(Admin admin, Collection<String> names, Duration timeout) throws InterruptedException {
+    /** The same with the caller's admin client. */
+    public static void awaitServing(Admin admin, Collection<String> names, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Throwable last = null;
         while (System.nanoTime() < deadline) {
