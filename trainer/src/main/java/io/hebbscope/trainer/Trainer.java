@@ -118,8 +118,9 @@ public final class Trainer {
 
     /**
      * Trains for the configured epochs (with {@code untilConverged}: until the validation loss and the weight norms
-     * plateau, see {@link Convergence}, at most that many), calling onRunStart, onStep after every update and
-     * onRunEnd. Stops
+     * plateau, see {@link Convergence}, at most that many), calling onRunStart (onRunResume after {@link #resumeFrom},
+     * from the checkpoint's next step), onStep after every update, onCheckpoint after the steps a listener wants a
+     * checkpoint of, and onRunEnd. Stops
      * early with status "diverged" when a batch loss is not finite (that step is not applied nor reported) and
      * "interrupted" when the thread's interrupt flag is set (the flag is left set). An exception thrown by a
      * listener propagates and skips onRunEnd.

@@ -213,7 +213,7 @@ public final class CheckpointCodec {
                 throw new IllegalArgumentException("checkpoint array '" + name + "' has " + nextRow + " of its " + rows
                     + " rows");
             }
-            return floats != null ? Nd4j.create(floats, shape, DataType.FLOAT) : Nd4j.create(doubles, shape, DataType.DOUBLE);
+            return floats != null ? Nd4j.create(floats, shape, 'c') : Nd4j.create(doubles, shape, DataType.DOUBLE);
         }
     }
 }
