@@ -229,8 +229,10 @@ class ResumeEndToEndTest {
 
             // 4. Refusals, in-process: one line each.
             publishBareRunStarted(client, topics, "rs-bare");
+            List<String> withOptions = new ArrayList<>(List.of(resumeArgs("rs-sgd")));
+            withOptions.addAll(List.of("--epochs", "3", "--seed", "2"));
             assertRefused(2, "--resume continues run rs-sgd with the options it started with (its RunStarted); drop "
-                + "--epochs, --seed", "train", "--resume", "rs-sgd", "--epochs", "3", "--seed", "2");
+                + "--epochs, --seed", withOptions.toArray(String[]::new));
             assertRefused(1, "cannot resume run rs-nope: no RunStarted of it on rs.runs", resumeArgs("rs-nope"));
             assertRefused(1, "cannot resume run rs-sgd-ref: it has finished (completed after " + totalSteps + " steps)",
                 resumeArgs("rs-sgd-ref"));
