@@ -243,8 +243,9 @@ public record TrainerConfig(String runId, String task, String model, String rule
                 .adamBeta1(r.number("adamBeta1")).adamBeta2(r.number("adamBeta2")).adamEpsilon(r.number("adamEpsilon"))
                 .clip(r.number("clip")).labelNoise(r.number("labelNoise")).seed(r.parse("seed", Long::parseLong))
                 .taskSeed(r.parse("taskSeed", Long::parseLong))
-                .dtype(r.parse("dtype", v -> DataType.valueOf(v.toUpperCase(Locale.ROOT))))
-                .widths(r.parse("widths", v -> java.util.Arrays.stream(v.split("-")).map(Integer::valueOf).toList()));
+                .dtype(r.parse("dtype", v -> DataType.valueOf(v.toUpperCase(Locale.ROOT))));
+        List<Integer> widths = r.parse("widths", v -> java.util.Arrays.stream(v.split("-")).map(Integer::valueOf).toList());
+        b.widths(widths);
         String tau = r.string("tau");
         boolean relative = tau.endsWith("x");
         double tauValue = r.parse("tau", v -> Double.parseDouble(relative ? v.substring(0, v.length() - 1) : v));
