@@ -90,8 +90,8 @@ class ResumeTest {
         assertThat(whole.checkpoint.nextEpoch()).isEqualTo(1);
         assertThat(whole.checkpoint.nextBatch()).isEqualTo(2);
 
-        // Through the records, in parts of at most 2 KB of tensor bytes: slices of whole rows over several parts.
-        List<TrainerCheckpoint> parts = CheckpointCodec.encode(whole.checkpoint, 1L, 2048);
+        // Through the records, in parts of at most 32 bytes of tensors: slices of whole rows over many parts.
+        List<TrainerCheckpoint> parts = CheckpointCodec.encode(whole.checkpoint, 1L, 32);
         assertThat(parts.size()).isGreaterThan(1);
         List<TrainerCheckpoint> decodedParts = parts.stream()
                 .map(p -> EventCodec.get().decode(EventCodec.get().encode(p), TrainerCheckpoint.class)).toList();
