@@ -68,6 +68,10 @@ class EventCodecTest {
             .setOutputSquareMean(TensorCodec.encodeDoubles(new double[2], 2, 1)).setWeightNorm(1.5).setTimestampMs(9)
             .setWithTensors(true).setRoundoff(0x1p-24).build());
         all.add(new TwinStep(3L, 1, List.of(0), 0, List.of()));
+        all.add(TrainerCheckpoint.newBuilder().setRunId("r1").setStep(7).setNextEpoch(1).setNextBatch(0).setPart(0).setParts(1)
+            .setTimestampMs(11).setParameters(List.of(new TensorSlice("layer0.weight", List.of(2L, 3L), 0, tensor(2, 3))))
+            .setOptimizer(List.of(new TensorSlice("adam.m.0", List.of(2L, 3L), 0, tensor(2, 3))))
+            .setScalars(Map.of("adam.t", 8.0)).setRngStates(List.of(new RngState("weight-noise", 1L, 2L))).build());
         return all;
     }
 
