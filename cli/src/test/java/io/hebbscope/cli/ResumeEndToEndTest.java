@@ -166,8 +166,10 @@ class ResumeEndToEndTest {
                     && TopicReader.readAll(client, topics.neuronAlignment()).size() >= 4 * totalSteps * LAYERS);
             long layerDuplicates = (long) counted(a, topics.layerSteps().name());
             long metricsDuplicates = (long) counted(a, topics.trainMetrics().name());
-            assertThat(layerDuplicates).isEqualTo(duplicates.get("layer-steps"));
-            assertThat(metricsDuplicates).isEqualTo(duplicates.get("train-metrics"));
+            // at least once each: the counters are not transactional, so a batch the analyzer's exactly-once processing
+            // redoes (an aborted transaction) counts again; that the duplicates changed nothing shows in the outputs below
+            assertThat(layerDuplicates).isGreaterThanOrEqualTo(duplicates.get("layer-steps"));
+            assertThat(metricsDuplicates).isGreaterThanOrEqualTo(duplicates.get("train-metrics"));
 
             List<LayerAlignment> layers = TopicReader.readAll(client, topics.layerAlignment());
             List<NeuronAlignment> neurons = TopicReader.readAll(client, topics.neuronAlignment());
@@ -222,8 +224,9 @@ class ResumeEndToEndTest {
                     s.tolerance() == 0 ? "none: identical" : s.tolerance());
                 assertThat(republished).isGreaterThanOrEqualTo(0);
             }
-            System.out.printf(Locale.ROOT, "resume: duplicates counted by the analyzer: %d layer-steps, %d train-metrics "
-                + "records; %s%n", layerDuplicates, metricsDuplicates, FaultSuite.secondsSince(t0));
+            System.out.printf(Locale.ROOT, "resume: records published twice %d layer-steps, %d train-metrics; counted as "
+                + "duplicates by the analyzer %d, %d; %s%n", duplicates.get("layer-steps"), duplicates.get("train-metrics"),
+                layerDuplicates, metricsDuplicates, FaultSuite.secondsSince(t0));
             assertThat(layers).hasSize((int) (4 * totalSteps * LAYERS));
             assertThat(neurons).hasSize((int) (4 * totalSteps * LAYERS));
 
