@@ -212,7 +212,7 @@ class SecuredClusterEndToEndTest {
             .toArray(String[]::new));
         assertThat(nobodyTrains.code()).isEqualTo(1);
         assertThat(nobodyTrains.err()).contains("user nobody is not authorized to create topic hebbscope.runs (and 8 more):"
-            + " grant WRITE and CREATE on topic hebbscope.runs");
+            + " grant WRITE and READ and CREATE on topic hebbscope.runs");
 
         Result trainerAnalyzes = cli(as("trainer1", "analyze", "--state-dir", dir.resolve("t-state").toString(),
             "--metrics-port", "-1", "--plugins", "none").toArray(String[]::new));
