@@ -1,6 +1,7 @@
 package io.hebbscope.cli;
 
 import io.hebbscope.broker.EmbeddedKafkaBroker;
+import io.hebbscope.broker.security.SecurityFile;
 import io.hebbscope.cli.logging.LogFile;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

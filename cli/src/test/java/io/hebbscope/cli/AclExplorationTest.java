@@ -9,6 +9,7 @@ import io.hebbscope.analyzer.AnalyzerSettings;
 import io.hebbscope.analyzer.plugin.Plugins;
 import io.hebbscope.broker.BrokerSecurity;
 import io.hebbscope.broker.EmbeddedKafkaBroker;
+import io.hebbscope.broker.security.HebbscopeAcls;
 import io.hebbscope.schema.Topics;
 import java.io.PrintWriter;
 import java.io.StringWriter;

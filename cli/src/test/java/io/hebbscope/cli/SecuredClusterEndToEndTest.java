@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hebbscope.bench.ChildJvm;
 import io.hebbscope.broker.BrokerSecurity;
 import io.hebbscope.broker.EmbeddedKafkaBroker;
+import io.hebbscope.broker.security.SecurityFile;
 import io.hebbscope.schema.LayerAlignment;
 import io.hebbscope.schema.TopicSetup;
 import io.hebbscope.schema.Topics;

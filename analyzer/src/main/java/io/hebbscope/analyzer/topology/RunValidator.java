@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The bounds a RunStarted must respect for its run to be analyzed (the README lists them): a run is admitted only on a
+ * The bounds a RunStarted must respect for its run to be analyzed (docs/concepts.md lists them): a run is admitted only on a
  * valid RunStarted, and its layer steps are checked against it. Each bound keeps what the analyzer allocates per run,
  * layer or step, and the labels of the run's metric series, within reason.
  */

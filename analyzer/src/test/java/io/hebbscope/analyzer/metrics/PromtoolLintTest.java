@@ -31,8 +31,8 @@ class PromtoolLintTest {
             metrics.phaseDetected(new PhaseEvent("r", "layer0", 1L, 2L, PhaseKind.BUMP_PEAK, "test", Map.of()));
             metrics.oscillationShare("r", "layer0", 0.25);
             metrics.deadLetters.labelValues("t.layer-steps", "undecodable").inc();
-            metrics.duplicateBlocks.labelValues("r", "layer0").inc();
-            metrics.skippedSteps.labelValues("r", "layer0").inc();
+            metrics.pipeline.duplicateBlocks.labelValues("r", "layer0").inc();
+            metrics.pipeline.skippedSteps.labelValues("r", "layer0").inc();
             fx.runFinished("r");
             String text = prometheusText(registry);
             // every family is there, with at least one sample

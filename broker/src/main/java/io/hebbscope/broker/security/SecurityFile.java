@@ -1,4 +1,4 @@
-package io.hebbscope.cli;
+package io.hebbscope.broker.security;
 
 import io.hebbscope.broker.BrokerSecurity;
 import io.hebbscope.schema.Topics;
@@ -34,13 +34,13 @@ import java.util.regex.Pattern;
  * replay.output.topic.prefix=hebbscope.replay-    # optional: what replays' --output-topic-prefix start with
  * </pre>
  */
-final class SecurityFile {
+public final class SecurityFile {
     private static final Pattern USER_KEY = Pattern.compile("user\\.(.+)\\.(password|roles)");
     private static final Set<String> SCOPE_KEYS = Set.of("admin.password", "topic.prefix", "analyzer.application.id",
         "replay.application.id.prefix", "replay.output.topic.prefix");
 
     /** A user as the file gives it. */
-    record User(String name, String password, Set<HebbscopeAcls.Role> roles) {}
+    public record User(String name, String password, Set<HebbscopeAcls.Role> roles) {}
 
     private final Path path;
     private final String adminPassword;
@@ -55,7 +55,7 @@ final class SecurityFile {
     }
 
     /** A security file that cannot be used: its path and what is wrong. */
-    static final class InvalidException extends Exception {
+    public static final class InvalidException extends Exception {
         private static final long serialVersionUID = 1L;
 
         InvalidException(Path path, String problem) {
@@ -63,7 +63,7 @@ final class SecurityFile {
         }
     }
 
-    static SecurityFile read(Path path) throws InvalidException {
+    public static SecurityFile read(Path path) throws InvalidException {
         if (!Files.isRegularFile(path)) {
             throw new InvalidException(path, "not found");
         }
@@ -149,7 +149,7 @@ final class SecurityFile {
     }
 
     /** The broker configuration: every user with its password, every role's ACLs. */
-    BrokerSecurity brokerSecurity() {
+    public BrokerSecurity brokerSecurity() {
         BrokerSecurity.Builder b = BrokerSecurity.builder(adminPassword);
         for (User u : users) {
             b.user(u.name(), u.password());
@@ -158,16 +158,16 @@ final class SecurityFile {
         return b.build();
     }
 
-    List<User> users() {
+    public List<User> users() {
         return users;
     }
 
-    HebbscopeAcls.Scope scope() {
+    public HebbscopeAcls.Scope scope() {
         return scope;
     }
 
     /** A warning when the file (it holds passwords) is readable by others than its owner; null when it is not. */
-    String permissionWarning() {
+    public String permissionWarning() {
         try {
             Set<PosixFilePermission> perms = Files.getPosixFilePermissions(path);
             if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
@@ -180,7 +180,7 @@ final class SecurityFile {
     }
 
     /** "alice (trainer), bob (analyzer, replay)". */
-    String describeUsers() {
+    public String describeUsers() {
         if (users.isEmpty()) {
             return "no users besides admin";
         }

@@ -1,11 +1,9 @@
-package io.hebbscope.cli;
+package io.hebbscope.broker.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hebbscope.schema.Topics;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,21 +11,11 @@ import java.util.Set;
 import org.apache.kafka.common.acl.AclBinding;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-/** The security file, the ACLs of each role (as docs/security.md lists them), and bad files (exit code 2). No broker. */
+/** The security file, the ACLs of each role (as docs/security.md lists them), and bad files. No broker. */
 class SecurityFileTest {
     @TempDir
     Path dir;
-
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cl = Hebbscope.commandLine();
-        cl.setOut(new PrintWriter(new StringWriter(), true));
-        cl.setErr(new PrintWriter(err, true));
-        return cl.execute(args);
-    }
 
     private Path file(String name, String text) throws Exception {
         return Files.writeString(dir.resolve(name), text);
@@ -131,23 +119,5 @@ class SecurityFileTest {
             assertThatThrownBy(() -> SecurityFile.read(f)).hasMessageContaining("security file " + f)
                 .hasMessageContaining(c.problem());
         }
-        assertThat(run("broker", "--security", dir.resolve("bad1.properties").toString(), "--data-dir",
-            dir.resolve("never").toString())).isEqualTo(2);
-        assertThat(err.toString()).contains("security file " + dir.resolve("bad1.properties") + ": user.a.roles: unknown role");
-        assertThat(dir.resolve("never")).doesNotExist();
-        assertThat(run("broker", "--security", "/no/such/security.properties")).isEqualTo(2);
-        assertThat(err.toString()).contains("security file /no/such/security.properties: not found");
-    }
-
-    @Test
-    void badMetricsAuthFilesAreBadOptions() throws Exception {
-        assertThat(run("demo", "--metrics-auth", "/no/such/users.properties")).isEqualTo(2);
-        assertThat(err.toString()).contains("--metrics-auth /no/such/users.properties: file not found");
-        Path empty = file("empty.properties", "# nobody\n");
-        assertThat(run("analyze", "--bootstrap-servers", "127.0.0.1:1", "--metrics-auth", empty.toString())).isEqualTo(2);
-        assertThat(err.toString()).contains("--metrics-auth " + empty + ": no USER=PASSWORD line");
-        Path blank = file("blank.properties", "prometheus=\n");
-        assertThat(run("analyze", "--bootstrap-servers", "127.0.0.1:1", "--metrics-auth", blank.toString())).isEqualTo(2);
-        assertThat(err.toString()).contains("user 'prometheus' has an empty password");
     }
 }

@@ -1,4 +1,4 @@
-package io.hebbscope.cli;
+package io.hebbscope.broker.security;
 
 import io.hebbscope.schema.Topics;
 import java.util.ArrayList;
@@ -23,9 +23,9 @@ import org.apache.kafka.common.resource.ResourceType;
  * without there are needed in cases it does not reach (topics that do not exist yet, phase events and dead letters,
  * the live view, purging repartition topics), see docs/security.md.
  */
-final class HebbscopeAcls {
+public final class HebbscopeAcls {
     /** What a user does with hebbscope. */
-    enum Role {
+    public enum Role {
         /** train, import: writes runs, layer steps and train metrics; reads the layer alignment (the live view). */
         TRAINER,
         /** analyze: the Kafka Streams analyzer (exactly-once) and its plug-ins. */
@@ -35,11 +35,11 @@ final class HebbscopeAcls {
         /** export, report: reads every topic of the prefix. */
         READER;
 
-        String id() {
+        public String id() {
             return name().toLowerCase(Locale.ROOT);
         }
 
-        static Role of(String id) {
+        public static Role of(String id) {
             for (Role r : values()) {
                 if (r.id().equals(id)) {
                     return r;
@@ -60,18 +60,18 @@ final class HebbscopeAcls {
      * @param replayApplicationIdPrefix what every replay's application id starts with
      * @param replayOutputPrefix        what every replay's output topic names start with
      */
-    record Scope(Topics topics, Topics analyzerOutput, String analyzerApplicationId, String replayApplicationIdPrefix,
-                 String replayOutputPrefix) {
-        static final String DEFAULT_ANALYZER_APPLICATION_ID = "hebbscope-analyzer";
-        static final String DEFAULT_REPLAY_APPLICATION_ID_PREFIX = "hebbscope-replay-";
+    public record Scope(Topics topics, Topics analyzerOutput, String analyzerApplicationId, String replayApplicationIdPrefix,
+                        String replayOutputPrefix) {
+        public static final String DEFAULT_ANALYZER_APPLICATION_ID = "hebbscope-analyzer";
+        public static final String DEFAULT_REPLAY_APPLICATION_ID_PREFIX = "hebbscope-replay-";
 
         /** The defaults of the commands: analyzer id hebbscope-analyzer, replays hebbscope-replay-* into PREFIX.replay-*. */
-        static Scope defaults(Topics topics) {
+        public static Scope defaults(Topics topics) {
             return new Scope(topics, topics, DEFAULT_ANALYZER_APPLICATION_ID, DEFAULT_REPLAY_APPLICATION_ID_PREFIX,
                 defaultReplayOutputPrefix(topics));
         }
 
-        static String defaultReplayOutputPrefix(Topics topics) {
+        public static String defaultReplayOutputPrefix(Topics topics) {
             return topics.prefix() + ".replay-";
         }
     }
@@ -79,7 +79,7 @@ final class HebbscopeAcls {
     private HebbscopeAcls() {}
 
     /** The ACLs of {@code user} in {@code roles}, without duplicates, in a stable order. */
-    static List<AclBinding> of(String user, Set<Role> roles, Scope scope) {
+    public static List<AclBinding> of(String user, Set<Role> roles, Scope scope) {
         Set<AclBinding> out = new LinkedHashSet<>();
         for (Role role : EnumSet.copyOf(roles.isEmpty() ? EnumSet.noneOf(Role.class) : roles)) {
             out.addAll(of(user, role, scope));
@@ -88,7 +88,7 @@ final class HebbscopeAcls {
     }
 
     /** The ACLs of {@code user} in {@code role}. */
-    static List<AclBinding> of(String user, Role role, Scope s) {
+    public static List<AclBinding> of(String user, Role role, Scope s) {
         Acls a = new Acls("User:" + user);
         Topics t = s.topics();
         List<String> inputs = t.inputNames();
@@ -140,7 +140,7 @@ final class HebbscopeAcls {
         a.add(ResourceType.TRANSACTIONAL_ID, internal, PatternType.PREFIXED, AclOperation.WRITE);
     }
 
-    static String pluginPrefix(Topics o) {
+    public static String pluginPrefix(Topics o) {
         return o.prefix() + ".plugin.";
     }
 
@@ -148,7 +148,7 @@ final class HebbscopeAcls {
      * {@code kafka-acls.sh} arguments that add {@code bindings} (one principal and resource pattern), e.g.
      * {@code --add --allow-principal User:x --operation Write --operation Create --topic t}.
      */
-    static String kafkaAclsArguments(List<AclBinding> bindings) {
+    public static String kafkaAclsArguments(List<AclBinding> bindings) {
         AclBinding b = bindings.get(0);
         StringBuilder s = new StringBuilder("--add --allow-principal ").append(b.entry().principal());
         bindings.forEach(x -> s.append(" --operation ").append(camel(x.entry().operation().name())));
