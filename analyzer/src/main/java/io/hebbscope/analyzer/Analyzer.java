@@ -123,8 +123,11 @@ public final class Analyzer implements AutoCloseable {
 
     private Analyzer(Options options, List<AnalyzerPlugin> plugins) {
         if (options.outputTopics().prefix().equals(options.topics().prefix())) {
+            // what it reads and writes (not the trainers' checkpoints, which it has no rights on in a secured cluster)
+            List<String> own = new java.util.ArrayList<>(options.topics().inputNames());
+            own.addAll(options.topics().outputNames());
             TopicSetup.ensureTopics(options.clientProps(), options.topics(), options.partitions(), options.replication(),
-                options.minInsyncReplicas());
+                options.minInsyncReplicas(), own);
         } else {
             // only what this analyzer reads and writes: a replay needs no rights on the live analyzer's outputs
             TopicSetup.ensureTopics(options.clientProps(), options.topics(), options.partitions(), options.replication(),

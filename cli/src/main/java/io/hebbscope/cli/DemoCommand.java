@@ -64,7 +64,7 @@ final class DemoCommand implements Callable<Integer> {
         CommandLine cmd = spec.commandLine();
         PrintWriter out = cmd.getOut();
         var config = training.config(cmd);
-        var policy = training.policy(cmd);
+        var policy = training.policy(cmd).withCheckpoints(true);
         var metricsAuth = analysis.metricsAuth(cmd);
         brokerStart.timeout(cmd);
         TrainingSession.maxLag(cmd, maxLag);

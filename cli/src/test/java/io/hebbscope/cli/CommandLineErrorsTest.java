@@ -32,6 +32,18 @@ class CommandLineErrorsTest {
     }
 
     @Test
+    void trainResumeIsInTheHelpAndTakesNoTrainingOptions() {
+        assertThat(run("train", "--help")).isZero();
+        assertThat(out.toString()).contains("--resume=RUN_ID").contains("whose trainer crashed");
+        assertThat(run("train", "--bootstrap-servers", "127.0.0.1:1", "--resume", "r1", "--epochs", "3", "--weight-decay",
+            "1e-3")).isEqualTo(2);
+        assertThat(err.toString()).contains("--resume continues run r1 with the options it started with (its RunStarted); "
+            + "drop --epochs, --weight-decay");
+        assertThat(run("train", "--bootstrap-servers", "127.0.0.1:1", "--resume", "a/b")).isEqualTo(2);
+        assertThat(err.toString()).contains("--resume: run id 'a/b'");
+    }
+
+    @Test
     void invalidValuesAreNamed() {
         assertThat(run("demo", "--epochs", "0")).isEqualTo(2);
         assertThat(err.toString()).contains("batch size and epochs must be > 0");

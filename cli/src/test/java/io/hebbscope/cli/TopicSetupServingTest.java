@@ -101,7 +101,7 @@ class TopicSetupServingTest {
                     assertThat(p.leader()).as(t.name() + "-" + p.partition()).isNotNull();
                     latest.put(new TopicPartition(t.name(), p.partition()), OffsetSpec.latest());
                 }));
-                assertThat(latest).hasSize(6 * 8 + 2); // the per-layer topics with layer-stats, runs and dead letters
+                assertThat(latest).hasSize(7 * 8 + 2); // the per-layer topics with layer-stats and checkpoints, runs, dead letters
                 assertThat(admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS)).hasSize(latest.size());
             }
         }

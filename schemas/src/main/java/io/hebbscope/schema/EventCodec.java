@@ -27,12 +27,13 @@ public final class EventCodec {
         RunStarted.class, RunFinished.class, StepMetrics.class, LayerStep.class,
         NeuronAlignment.class, LayerAlignment.class, PhaseEvent.class, DeadLetter.class,
         BlockAlignment.class, PendingStep.class, LayerState.class, PluginResult.class, PluginLayerState.class,
-        LayerAdmission.class, RunEvent.class, RunAdmission.class, WaitingRecord.class, LayerStats.class, TwinStep.class);
+        LayerAdmission.class, RunEvent.class, RunAdmission.class, WaitingRecord.class, LayerStats.class, TwinStep.class,
+        TrainerCheckpoint.class);
 
     /** Older schema versions, as resources under io/hebbscope/schema/history. */
     static final List<String> HISTORY = List.of("StepMetrics-v1.avsc", "LayerStep-v1.avsc", "BlockAlignment-v1.avsc",
         "PendingStep-v1.avsc", "LayerAlignment-v1.avsc", "LayerStep-v2.avsc", "BlockAlignment-v2.avsc", "LayerStep-v3.avsc",
-        "RunStarted-v1.avsc", "BlockAlignment-v3.avsc", "LayerAdmission-v1.avsc");
+        "RunStarted-v1.avsc", "BlockAlignment-v3.avsc", "LayerAdmission-v1.avsc", "RunAdmission-v1.avsc");
 
     private static final byte[] MAGIC = {(byte) 0xC3, (byte) 0x01};
     private static final EventCodec INSTANCE = new EventCodec();

@@ -25,6 +25,11 @@ public final class Keys {
         return runId + "/finished";
     }
 
+    /** The checkpoints key: every part of every checkpoint of a run goes to one partition, in order. */
+    public static String checkpoint(String runId) {
+        return runId;
+    }
+
     /** The layer-steps key: blocks of one layer spread over partitions. */
     public static String layerBlock(String runId, String layer, int block) {
         return runId + "/" + layer + "/" + block;

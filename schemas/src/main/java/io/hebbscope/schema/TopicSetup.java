@@ -81,7 +81,10 @@ public final class TopicSetup {
             topic(topics.layerAlignment().name(), partitions, replication, Map.of()),
             topic(topics.phases().name(), partitions, replication, Map.of()),
             topic(topics.deadLetters().name(), 1, replication, big),
-            topic(topics.layerStats().name(), partitions, replication, big));
+            topic(topics.layerStats().name(), partitions, replication, big),
+            // retained like the rest of the log, not compacted: a checkpoint is several records under one key (a
+            // compacted topic would keep only the last part of each), and it is worth no more than the steps around it
+            topic(topics.checkpoints().name(), partitions, replication, big));
         // the analyzer assembles a layer's statistics blocks with its tensor blocks: one partitioning for both, also
         // when layer-steps was created earlier with another number of partitions
         createMissing(clientProps, wanted.stream().filter(t -> names.contains(t.name()))

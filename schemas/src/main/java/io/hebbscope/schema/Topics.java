@@ -42,6 +42,14 @@ public final class Topics {
         return new Topic<>(prefix + ".layer-stats", Serdes.String(), AvroSerde.of(LayerStats.class));
     }
 
+    /**
+     * Trainer checkpoints (key runId, {@link TrainerCheckpoint} parts): what {@code train --resume} continues a crashed
+     * run from. Written by trainers, read only by a resuming trainer; not an analyzer input.
+     */
+    public Topic<String, TrainerCheckpoint> checkpoints() {
+        return new Topic<>(prefix + ".checkpoints", Serdes.String(), AvroSerde.of(TrainerCheckpoint.class));
+    }
+
     public Topic<String, StepMetrics> trainMetrics() {
         return new Topic<>(prefix + ".train-metrics", Serdes.String(), AvroSerde.of(StepMetrics.class));
     }
@@ -81,6 +89,6 @@ public final class Topics {
     /** Every topic hebbscope creates, with the names only (partitions are the deployer's choice). */
     public List<String> allNames() {
         return List.of(runs().name(), layerSteps().name(), trainMetrics().name(), neuronAlignment().name(),
-            layerAlignment().name(), phases().name(), deadLetters().name(), layerStats().name());
+            layerAlignment().name(), phases().name(), deadLetters().name(), layerStats().name(), checkpoints().name());
     }
 }

@@ -60,7 +60,7 @@ class EventCodecTest {
         all.add(new LayerAdmission("r1", "layer1", true, 1, 2, 3, 2, 1, 100L, 2, 1));
         RunEvent event = new RunEvent("t.runs", 0, 4L, ByteBuffer.wrap(new byte[] {3}), ByteBuffer.wrap(new byte[] {4, 5}));
         all.add(event);
-        all.add(new RunAdmission("r1", 77L, List.of("layer1"), 100L, false, 12L));
+        all.add(new RunAdmission("r1", 77L, List.of("layer1"), 100L, false, 12L, 5L));
         all.add(new WaitingRecord("r1", 13L, null, event));
         all.add(LayerStats.newBuilder().setRunId("r1").setLayer("layer1").setLayerIndex(1).setStep(3).setPreviousStep(2)
             .setEpoch(0).setBlockIndex(0).setBlockCount(1).setRowOffset(0).setLayerRows(2).setLayerCols(3)
@@ -68,6 +68,10 @@ class EventCodecTest {
             .setOutputSquareMean(TensorCodec.encodeDoubles(new double[2], 2, 1)).setWeightNorm(1.5).setTimestampMs(9)
             .setWithTensors(true).setRoundoff(0x1p-24).build());
         all.add(new TwinStep(3L, 1, List.of(0), 0, List.of()));
+        all.add(TrainerCheckpoint.newBuilder().setRunId("r1").setStep(7).setNextEpoch(1).setNextBatch(0).setPart(0).setParts(1)
+            .setTimestampMs(11).setParameters(List.of(new TensorSlice("layer0.weight", List.of(2L, 3L), 0, tensor(2, 3))))
+            .setOptimizer(List.of(new TensorSlice("adam.m.0", List.of(2L, 3L), 0, tensor(2, 3))))
+            .setScalars(Map.of("adam.t", 8.0)).setRngStates(List.of(new RngState("weight-noise", 1L, 2L))).build());
         return all;
     }
 
@@ -153,7 +157,7 @@ class EventCodecTest {
         Topics topics = new Topics("lab");
         assertThat(topics.layerSteps().name()).isEqualTo("lab.layer-steps");
         assertThat(topics.layerStats().name()).isEqualTo("lab.layer-stats");
-        assertThat(topics.allNames()).hasSize(8).allMatch(n -> n.startsWith("lab."));
+        assertThat(topics.allNames()).hasSize(9).allMatch(n -> n.startsWith("lab."));
         SpecificRecord runStarted = oneOfEach().get(0);
         byte[] bytes = topics.runs().valueSerde().serializer().serialize("x", runStarted);
         assertThat(topics.runs().valueSerde().deserializer().deserialize("x", bytes)).isEqualTo(runStarted);

@@ -71,4 +71,21 @@ public final class Convergence {
         }
         return sum / (to - from);
     }
+
+    /** Every observed epoch: the validation loss, then each layer's weight norm (copies, for a checkpoint). */
+    public double[][] history() {
+        double[][] out = new double[epochs.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = epochs.get(i).clone();
+        }
+        return out;
+    }
+
+    /** Replaces the observed epochs with {@code history} (from {@link #history()} of the run being resumed). */
+    public void restore(double[][] history) {
+        epochs.clear();
+        for (double[] row : history) {
+            epochs.add(row.clone());
+        }
+    }
 }

@@ -54,6 +54,13 @@ public final class Trainer {
     private final RunInfo runInfo;
     private boolean ran;
     private boolean converged;
+    /** Set by {@link #resumeFrom}: the run continues after this checkpoint's step. */
+    private Checkpoint resumed;
+    // What the loop carries from step to step (fields, so that a checkpoint can take them).
+    private double lastLoss = Double.NaN;
+    private Double lastValidation;
+    private Double lastAccuracy;
+    private Convergence convergence;
 
     /**
      * A trainer for {@code config}: builds its task, student, rule and noise from the config's seeds. A task
@@ -111,8 +118,9 @@ public final class Trainer {
 
     /**
      * Trains for the configured epochs (with {@code untilConverged}: until the validation loss and the weight norms
-     * plateau, see {@link Convergence}, at most that many), calling onRunStart, onStep after every update and
-     * onRunEnd. Stops
+     * plateau, see {@link Convergence}, at most that many), calling onRunStart (onRunResume after {@link #resumeFrom},
+     * from the checkpoint's next step), onStep after every update, onCheckpoint after the steps a listener wants a
+     * checkpoint of, and onRunEnd. Stops
      * early with status "diverged" when a batch loss is not finite (that step is not applied nor reported) and
      * "interrupted" when the thread's interrupt flag is set (the flag is left set). An exception thrown by a
      * listener propagates and skips onRunEnd.
@@ -124,23 +132,28 @@ public final class Trainer {
         }
         ran = true;
         List<TrainingListener> ls = List.copyOf(listeners);
-        log.debug("run {} starting: {}", runInfo.runId(), runInfo.config());
-        for (TrainingListener l : ls) {
-            l.onRunStart(runInfo);
+        int perEpoch = batches.batchesPerEpoch();
+        long step = resumed == null ? 0 : resumed.step() + 1;
+        int firstEpoch = resumed == null ? 0 : resumed.nextEpoch();
+        int firstBatch = resumed == null ? 0 : resumed.nextBatch();
+        if (resumed == null) {
+            log.debug("run {} starting: {}", runInfo.runId(), runInfo.config());
+            convergence = config.untilConverged() ? new Convergence(config.patience(), config.convergenceTolerance()) : null;
+            for (TrainingListener l : ls) {
+                l.onRunStart(runInfo);
+            }
+        } else {
+            log.debug("run {} resuming at step {} (epoch {}, batch {})", runInfo.runId(), step, firstEpoch, firstBatch);
+            for (TrainingListener l : ls) {
+                l.onRunResume(runInfo, step);
+            }
         }
-        long step = 0;
-        double lastLoss = Double.NaN;
-        Double lastValidation = null;
-        Double lastAccuracy = null;
         String status = "completed";
-        Convergence convergence = config.untilConverged()
-                ? new Convergence(config.patience(), config.convergenceTolerance()) : null;
         try {
             epochs:
-            for (int epoch = 0; epoch < config.epochs(); epoch++) {
+            for (int epoch = firstEpoch; epoch < config.epochs() && !converged; epoch++) {
                 int[] order = batches.permutation(epoch);
-                int perEpoch = batches.batchesPerEpoch();
-                for (int b = 0; b < perEpoch; b++) {
+                for (int b = epoch == firstEpoch ? firstBatch : 0; b < perEpoch; b++) {
                     if (Thread.currentThread().isInterrupted()) {
                         status = "interrupted";
                         break epochs;
@@ -177,12 +190,12 @@ public final class Trainer {
                         if (convergence != null && validation != null && convergence.observe(validation, norms)) {
                             converged = true;
                         }
+                        checkpointIfWanted(ls, step, b + 1 < perEpoch ? epoch : epoch + 1, b + 1 < perEpoch ? b + 1 : 0);
                     }
                     step++;
                 }
                 if (converged) {
                     log.debug("run {} converged after {} epochs", runInfo.runId(), epoch + 1);
-                    break;
                 }
             }
         } finally {
@@ -198,6 +211,107 @@ public final class Trainer {
             l.onRunEnd(summary);
         }
         return summary;
+    }
+
+    /** Hands a checkpoint of the state after {@code step} to the listeners that want one. */
+    private void checkpointIfWanted(List<TrainingListener> listeners, long step, int nextEpoch, int nextBatch) {
+        Checkpoint checkpoint = null;
+        for (TrainingListener l : listeners) {
+            if (l.wantsCheckpoint(step)) {
+                if (checkpoint == null) {
+                    checkpoint = checkpoint(step, nextEpoch, nextBatch);
+                }
+                l.onCheckpoint(checkpoint);
+            }
+        }
+    }
+
+    /**
+     * The trainer's whole state after the update of {@code step}, whose successor is batch {@code nextBatch} of epoch
+     * {@code nextEpoch}: the model's arrays by name ({@code <layer>.weight}, {@code <layer>.bias}, {@code extra.<i>},
+     * {@code buffer.<i>}), the rule's state, the weight noise's random stream, the convergence history and what the
+     * run summary reports (the last losses). Detached copies.
+     */
+    Checkpoint checkpoint(long step, int nextEpoch, int nextBatch) {
+        Checkpoint c = new Checkpoint(runInfo.runId(), step, nextEpoch, nextBatch);
+        List<LayerInfo> layers = model.layers();
+        for (int l = 0; l < layers.size(); l++) {
+            c.putParameter(layers.get(l).name() + ".weight", model.weight(l));
+            c.putParameter(layers.get(l).name() + ".bias", model.bias(l));
+        }
+        for (int i = 0; i < model.extras().size(); i++) {
+            c.putParameter("extra." + i, model.extras().get(i));
+        }
+        for (int i = 0; i < model.buffers().size(); i++) {
+            c.putParameter("buffer." + i, model.buffers().get(i));
+        }
+        rule.saveState(c);
+        noise.saveState(c);
+        if (convergence != null && convergence.epochs() > 0) {
+            c.putOptimizer("trainer.convergence", Nd4j.create(convergence.history()).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE));
+        }
+        c.putScalar("trainer.lastTrainLoss", lastLoss);
+        if (lastValidation != null) {
+            c.putScalar("trainer.lastValidationLoss", lastValidation);
+        }
+        if (lastAccuracy != null) {
+            c.putScalar("trainer.lastValidationAccuracy", lastAccuracy);
+        }
+        c.putScalar("trainer.converged", converged ? 1 : 0);
+        return c;
+    }
+
+    /**
+     * Makes this trainer, built from the run's config, continue the run after {@code checkpoint}'s step: restores the
+     * model's arrays, the rule's state, the random streams and the loop's position. {@link #run} then starts at the
+     * checkpoint's step + 1 and calls {@link TrainingListener#onRunResume} instead of onRunStart. Call before run.
+     * Throws IllegalStateException when the checkpoint does not fit this trainer (another run, another model).
+     */
+    public Trainer resumeFrom(Checkpoint checkpoint) {
+        if (ran || resumed != null) {
+            throw new IllegalStateException("resumeFrom must be called once, before run");
+        }
+        if (!checkpoint.runId().equals(runInfo.runId())) {
+            throw new IllegalStateException("the checkpoint is of run " + checkpoint.runId() + ", not " + runInfo.runId());
+        }
+        int perEpoch = batches.batchesPerEpoch();
+        if (checkpoint.nextBatch() >= perEpoch
+                || checkpoint.step() + 1 != (long) checkpoint.nextEpoch() * perEpoch + checkpoint.nextBatch()) {
+            throw new IllegalStateException("the checkpoint after step " + checkpoint.step() + " says epoch "
+                    + checkpoint.nextEpoch() + " batch " + checkpoint.nextBatch() + " comes next, which does not fit "
+                    + perEpoch + " steps per epoch");
+        }
+        List<LayerInfo> layers = model.layers();
+        for (int l = 0; l < layers.size(); l++) {
+            checkpoint.restoreParameter(layers.get(l).name() + ".weight", model.weight(l));
+            checkpoint.restoreParameter(layers.get(l).name() + ".bias", model.bias(l));
+        }
+        for (int i = 0; i < model.extras().size(); i++) {
+            checkpoint.restoreParameter("extra." + i, model.extras().get(i));
+        }
+        for (int i = 0; i < model.buffers().size(); i++) {
+            checkpoint.restoreParameter("buffer." + i, model.buffers().get(i));
+        }
+        rule.restoreState(checkpoint);
+        noise.restoreState(checkpoint);
+        if (config.untilConverged()) {
+            convergence = new Convergence(config.patience(), config.convergenceTolerance());
+            INDArray history = checkpoint.optimizer().get("trainer.convergence");
+            if (history != null) {
+                convergence.restore(history.toDoubleMatrix());
+            }
+        }
+        lastLoss = checkpoint.scalar("trainer.lastTrainLoss");
+        lastValidation = checkpoint.scalars().get("trainer.lastValidationLoss");
+        lastAccuracy = checkpoint.scalars().get("trainer.lastValidationAccuracy");
+        converged = checkpoint.scalar("trainer.converged") != 0;
+        resumed = checkpoint;
+        return this;
+    }
+
+    /** The checkpoint this trainer continues from, or null for a run from step 0. */
+    public Checkpoint resumedFrom() {
+        return resumed;
     }
 
     /** Whether a listener that wants the terms of {@code step} needs H computed among them. */

@@ -225,6 +225,84 @@ public record TrainerConfig(String runId, String task, String model, String rule
         return m;
     }
 
+    /**
+     * The config {@link #toMap()} wrote (a RunStarted's config): what {@code train --resume} rebuilds the run from.
+     * Entries it does not know (the publisher's, a producer's) are ignored; a missing or malformed one throws an
+     * {@link IllegalArgumentException} naming it.
+     */
+    public static TrainerConfig fromMap(Map<String, String> m) {
+        MapReader r = new MapReader(m);
+        Builder b = builder().runId(r.string("runId")).task(r.string("task")).model(r.string("model"))
+                .rule(r.string("rule")).activation(r.parse("activation", Activation::parse))
+                .residual(r.bool("residual")).batchNorm(r.bool("batchNorm")).initScale(r.number("initScale"))
+                .teacherInitScale(r.number("teacherInitScale")).trainSize(r.integer("trainSize"))
+                .validationSize(r.integer("validationSize")).batchSize(r.integer("batchSize")).epochs(r.integer("epochs"))
+                .learningRate(r.number("learningRate")).weightDecay(r.number("weightDecay"))
+                .decayBiases(r.bool("decayBiases")).l1(r.number("l1")).activationSparsity(r.number("activationSparsity"))
+                .noiseSigma(r.number("noiseSigma")).gradientNoise(r.number("gradientNoise"))
+                .adamBeta1(r.number("adamBeta1")).adamBeta2(r.number("adamBeta2")).adamEpsilon(r.number("adamEpsilon"))
+                .clip(r.number("clip")).labelNoise(r.number("labelNoise")).seed(r.parse("seed", Long::parseLong))
+                .taskSeed(r.parse("taskSeed", Long::parseLong))
+                .dtype(r.parse("dtype", v -> DataType.valueOf(v.toUpperCase(Locale.ROOT))));
+        List<Integer> widths = r.parse("widths", v -> java.util.Arrays.stream(v.split("-")).map(Integer::valueOf).toList());
+        b.widths(widths);
+        String tau = r.string("tau");
+        boolean relative = tau.endsWith("x");
+        double tauValue = r.parse("tau", v -> Double.parseDouble(relative ? v.substring(0, v.length() - 1) : v));
+        b.tau(tauValue).tauRelative(relative);
+        String dataDir = r.string("dataDir");
+        if (!dataDir.isEmpty()) {
+            b.dataDir(Path.of(dataDir));
+        }
+        if (m.containsKey("untilConverged")) {
+            b.untilConverged(r.bool("untilConverged")).patience(r.integer("patience"))
+                    .convergenceTolerance(r.number("convergenceTolerance"));
+        }
+        if ("transformer".equals(m.get("model"))) {
+            b.vocabSize(r.integer("vocabSize")).sequenceLength(r.integer("sequenceLength")).embedDim(r.integer("embedDim"))
+                    .encoderLayers(r.integer("encoderLayers")).heads(r.integer("heads"))
+                    .feedForward(r.integer("feedForward"));
+        }
+        return b.build();
+    }
+
+    /** Reads typed entries of a config map, naming the entry when it is missing or malformed. */
+    private record MapReader(Map<String, String> m) {
+        String string(String key) {
+            String v = m.get(key);
+            if (v == null) {
+                throw new IllegalArgumentException("the run's config has no '" + key + "'");
+            }
+            return v;
+        }
+
+        <T> T parse(String key, java.util.function.Function<String, T> parser) {
+            String v = string(key);
+            try {
+                return parser.apply(v.trim());
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("the run's config has " + key + " = '" + v + "', which is not valid");
+            }
+        }
+
+        double number(String key) {
+            return parse(key, Double::parseDouble);
+        }
+
+        int integer(String key) {
+            return parse(key, Integer::parseInt);
+        }
+
+        boolean bool(String key) {
+            return parse(key, v -> {
+                if (!v.equals("true") && !v.equals("false")) {
+                    throw new IllegalArgumentException(v);
+                }
+                return Boolean.parseBoolean(v);
+            });
+        }
+    }
+
     /** Mutable builder; {@link #build()} validates. */
     public static final class Builder {
         private String runId;

@@ -10,6 +10,24 @@ public interface TrainingListener {
     default void onRunStart(RunInfo run) {}
 
     /**
+     * Called once, instead of {@link #onRunStart}, when the trainer continues a run from a {@link Checkpoint}: its first
+     * step is {@code firstStep} (the checkpoint's step + 1), the run's earlier steps were reported by the process that
+     * crashed. By default the same as onRunStart.
+     */
+    default void onRunResume(RunInfo run, long firstStep) {
+        onRunStart(run);
+    }
+
+    /** Whether this listener wants a {@link Checkpoint} of the state after the update of {@code step}. */
+    default boolean wantsCheckpoint(long step) { return false; }
+
+    /**
+     * The state after the update of a step this listener asked for ({@link #wantsCheckpoint}), called after
+     * {@link #onStep} of that step, from the training thread; its arrays are detached copies the listener may keep.
+     */
+    default void onCheckpoint(Checkpoint checkpoint) {}
+
+    /**
      * Whether this listener wants the per-layer terms of {@code step}. When no listener wants them the
      * probe is skipped, so training alone costs nothing extra.
      */

@@ -32,7 +32,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * keyed run/layer). RunFinished and StepMetrics of admitted runs update the run's metrics; those of runs not admitted
  * (yet) wait up to the grace period, then go to the dead letters as {@code unknown_run}.
  *
- * <p>Every record is accounted for: accepted, a counted duplicate (the same RunStarted or RunFinished again), or a
+ * <p>Every record is accounted for: accepted, a counted duplicate (the same RunStarted or RunFinished again, a
+ * StepMetrics of a step the run's StepMetrics already reached, as a resumed trainer sends), or a
  * dead letter ({@code too_many_runs}, {@code conflicting_run}: another RunStarted for an admitted run id,
  * {@code run_mismatch}: StepMetrics beyond the run's steps or layers, {@code unknown_run}).
  *
@@ -124,12 +125,21 @@ final class RunAdmissions implements Processor<String, RunEvent, String, Routed>
                     + run.getLayers().size() + " layers"));
                 return;
             }
-            if (timestamp > run.getLastActivityMs()) {
-                run.setLastActivityMs(timestamp);
+            // a resumed trainer publishes the steps after its checkpoint again: the first StepMetrics of a step stays
+            boolean repeated = m.getStep() <= run.getLastMetricsStep();
+            if (timestamp > run.getLastActivityMs() || !repeated) {
+                run.setLastActivityMs(Math.max(run.getLastActivityMs(), timestamp));
+                if (!repeated) {
+                    run.setLastMetricsStep(m.getStep());
+                }
                 runs.put(runId, run);
                 if (!run.getFinished()) {
-                    active.put(runId, timestamp);
+                    active.put(runId, run.getLastActivityMs());
                 }
+            }
+            if (repeated) {
+                metrics.duplicateRecords.labelValues(e.getSourceTopic()).inc();
+                return;
             }
             metrics.stepMetrics(m);
         } else {
@@ -159,7 +169,7 @@ final class RunAdmissions implements Processor<String, RunEvent, String, Routed>
         }
         List<String> layers = new ArrayList<>();
         started.getLayers().forEach(l -> layers.add(l.getName()));
-        runs.put(runId, new RunAdmission(runId, fingerprint, layers, started.getTotalSteps(), false, timestamp));
+        runs.put(runId, new RunAdmission(runId, fingerprint, layers, started.getTotalSteps(), false, timestamp, -1L));
         active.put(runId, timestamp);
         metrics.runStarted(started);
         metrics.recordsAccepted.labelValues(e.getSourceTopic()).inc();

@@ -332,6 +332,51 @@ class AdmissionTest {
         assertThat(counters("hebbscope_records_accepted")).containsEntry("adm.runs", 1.0 + (cap - 1) + (cap - 1) + 2_000);
     }
 
+    /**
+     * Issue 11, item 4: a trainer resumed from its checkpoint after step 2 publishes steps 3 and 4 again (here with other
+     * values, as another backend could): the analyzer keeps the first copies; the second ones are counted duplicates
+     * that change no output and no metric, and the run goes on with step 5.
+     */
+    @Test
+    void stepsPublishedAgainByAResumedTrainerAreCountedDuplicatesThatChangeNothing() {
+        start(AdmissionSettings.DEFAULTS.withUnknownRunGrace(GRACE));
+        LayerStepFixture f = layer("again", 6);
+        LayerStepFixture other = new LayerStepFixture("again", "layer0", 0, 4, 3, 1, false, new long[] {0, 1, 2, 3, 4, 5}, 99);
+        started(LayerStepFixture.runStarted("again", 6, f.shape()));
+        for (int s = 0; s < 5; s++) {
+            f.blocksOf(s).forEach(this::send);
+            trainMetrics.pipeInput("again", metricsWithLoss("again", s, 1.0 / (s + 1)));
+        }
+        List<LayerAlignment> first = layers.readValuesToList();
+        assertThat(first).extracting(LayerAlignment::getStep).containsExactly(0L, 1L, 2L, 3L, 4L);
+        String lossBefore = trainLoss("again");
+        for (int s = 3; s < 5; s++) {
+            other.blocksOf(s).forEach(this::send);
+            trainMetrics.pipeInput("again", metricsWithLoss("again", s, 9.0));
+        }
+        assertThat(layers.isEmpty()).isTrue();
+        assertThat(trainLoss("again")).isEqualTo(lossBefore);
+        assertThat(counters("hebbscope_duplicate_records")).containsEntry(topics.layerSteps().name(), 2.0)
+            .containsEntry(topics.trainMetrics().name(), 2.0);
+        f.blocksOf(5).forEach(this::send);
+        trainMetrics.pipeInput("again", metricsWithLoss("again", 5, 0.125));
+        assertThat(layers.readValuesToList()).extracting(LayerAlignment::getStep).containsExactly(5L);
+        assertThat(trainLoss("again")).contains("0.125");
+        assertThat(counters("hebbscope_records_accepted")).containsEntry(topics.layerSteps().name(), 6.0)
+            .containsEntry(topics.trainMetrics().name(), 6.0);
+        assertThat(deadLetters.isEmpty()).isTrue();
+    }
+
+    private static byte[] metricsWithLoss(String run, long step, double loss) {
+        return EventCodec.get().encode(StepMetrics.newBuilder().setRunId(run).setStep(step).setEpoch(0).setTrainLoss(loss)
+            .setLearningRate(0.1).setTimestampMs(1).setWeightNorms(List.of(1.0)).build());
+    }
+
+    private String trainLoss(String run) {
+        return series().stream().filter(l -> l.startsWith("hebbscope_train_loss{run=\"" + run + "\"}")).findFirst()
+            .orElseThrow();
+    }
+
     private static int perRunSeries(List<String> series, String run) {
         return (int) series.stream().filter(l -> l.contains("run=\"" + run + "\"")).count();
     }

@@ -95,8 +95,12 @@ public final class HebbscopeAcls {
         switch (role) {
             case TRAINER -> {
                 inputs.forEach(n -> a.topic(n, AclOperation.WRITE));
+                a.topic(t.checkpoints().name(), AclOperation.WRITE);
                 // the live view follows the analyzer's layer alignment
                 a.topic(t.layerAlignment().name(), AclOperation.READ);
+                // train --resume reads the run's RunStarted and its latest checkpoint
+                a.topic(t.runs().name(), AclOperation.READ);
+                a.topic(t.checkpoints().name(), AclOperation.READ);
                 // whichever of trainer and analyzer starts first creates the topics
                 t.allNames().forEach(n -> a.topic(n, AclOperation.CREATE));
             }

@@ -37,11 +37,14 @@ class SecurityFileTest {
         assertThat(role(HebbscopeAcls.Role.TRAINER)).containsExactly(
             "TOPIC hebbscope.runs LITERAL WRITE", "TOPIC hebbscope.layer-steps LITERAL WRITE",
             "TOPIC hebbscope.train-metrics LITERAL WRITE", "TOPIC hebbscope.layer-stats LITERAL WRITE",
+            "TOPIC hebbscope.checkpoints LITERAL WRITE",
             "TOPIC hebbscope.layer-alignment LITERAL READ",
+            "TOPIC hebbscope.runs LITERAL READ", "TOPIC hebbscope.checkpoints LITERAL READ",
             "TOPIC hebbscope.runs LITERAL CREATE", "TOPIC hebbscope.layer-steps LITERAL CREATE",
             "TOPIC hebbscope.train-metrics LITERAL CREATE", "TOPIC hebbscope.neuron-alignment LITERAL CREATE",
             "TOPIC hebbscope.layer-alignment LITERAL CREATE", "TOPIC hebbscope.phases LITERAL CREATE",
-            "TOPIC hebbscope.dead-letters LITERAL CREATE", "TOPIC hebbscope.layer-stats LITERAL CREATE");
+            "TOPIC hebbscope.dead-letters LITERAL CREATE", "TOPIC hebbscope.layer-stats LITERAL CREATE",
+            "TOPIC hebbscope.checkpoints LITERAL CREATE");
         assertThat(role(HebbscopeAcls.Role.ANALYZER)).containsExactly(
             "TOPIC hebbscope.runs LITERAL READ", "TOPIC hebbscope.layer-steps LITERAL READ",
             "TOPIC hebbscope.train-metrics LITERAL READ", "TOPIC hebbscope.layer-stats LITERAL READ",

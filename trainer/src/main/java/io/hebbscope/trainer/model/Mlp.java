@@ -179,6 +179,14 @@ public final class Mlp implements Model {
 
     @Override public List<INDArray> extras() { return extras; }
 
+    /** The running means, then the running variances, of the hidden blocks' batch norms (live; empty without). */
+    @Override
+    public List<INDArray> buffers() {
+        List<INDArray> all = new ArrayList<>(runningMeans);
+        all.addAll(runningVars);
+        return all;
+    }
+
     /** Batch-norm running means of the hidden blocks (live; empty without batch norm). */
     public List<INDArray> runningMeans() { return runningMeans; }
 

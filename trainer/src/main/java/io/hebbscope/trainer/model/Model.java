@@ -45,6 +45,14 @@ public interface Model {
     /** The other live trainable parameters (empty for a plain MLP), in a fixed model-defined order. */
     List<INDArray> extras();
 
+    /**
+     * The model's live state that is not trained but changes while training (batch norm's running means and
+     * variances), in a fixed model-defined order: what a checkpoint carries beside the parameters. Empty by default.
+     */
+    default List<INDArray> buffers() {
+        return List.of();
+    }
+
     default INDArray weight(int layer) {
         return weights().get(layer);
     }

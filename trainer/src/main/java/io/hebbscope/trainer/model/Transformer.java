@@ -132,6 +132,9 @@ public final class Transformer implements Model {
 
     @Override public DataType dataType() { return dtype; }
 
+    /** The head's batch-norm running statistics (LayerNorm keeps none). */
+    @Override public List<INDArray> buffers() { return head.buffers(); }
+
     @Override public int inputWidth() { return seqLen; }
 
     @Override public int outputWidth() { return head.outputWidth(); }

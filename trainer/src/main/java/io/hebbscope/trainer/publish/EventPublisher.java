@@ -7,6 +7,7 @@ import io.hebbscope.schema.RunFinished;
 import io.hebbscope.schema.RunStarted;
 import io.hebbscope.schema.TopicSetup;
 import io.hebbscope.schema.Topics;
+import io.hebbscope.trainer.Checkpoint;
 import io.hebbscope.trainer.LayerInfo;
 import io.hebbscope.trainer.RunInfo;
 import io.hebbscope.trainer.RunSummary;
@@ -40,6 +41,12 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * (never drops); {@link #blockedNanos()} and {@link #blockedTimes()} say how much. A failed send stops training:
  * the next {@code onStep} or {@code onRunEnd} throws with its error. {@code onRunEnd} returns once everything,
  * RunFinished last, is acknowledged. One publisher serves one run.
+ *
+ * <p>With {@link PublishPolicy#checkpoints()} it also sends a TrainerCheckpoint after step 0 and every
+ * {@code snapshotEvery} steps, once every earlier record is acknowledged ({@link #onCheckpoint}). A resumed run
+ * ({@link #onRunResume}) sends no RunStarted. The producer is idempotent, not transactional: each producer gets its own
+ * producer id from the broker, so a resumed trainer's producer never clashes with (nor fences) the crashed one's; the
+ * crashed one's unacknowledged records are either in the log or not, and the resumed trainer sends its steps again.
  */
 public final class EventPublisher implements TrainingListener, AutoCloseable {
     /**
@@ -47,12 +54,15 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
      * broker round trip) without holding much memory: about capacity + 2 copies of a step's tensors are live.
      */
     public static final int DEFAULT_QUEUE_CAPACITY = 4;
+    /** The RunStarted config entry saying the publisher's maxBlockBytes (the layers' blocking follows from it). */
+    public static final String MAX_BLOCK_BYTES_KEY = "maxBlockBytes";
 
     private final Producer<String, byte[]> producer;
     private final Topics topics;
     private final String runsTopic;
     private final String layerStepsTopic;
     private final String layerStatsTopic;
+    private final String checkpointsTopic;
     private final PublishPolicy policy;
     private final EventCodec codec = EventCodec.get();
     private final BlockingQueue<Job> queue;
@@ -67,14 +77,18 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
     private final AtomicLong layerStatsBytesSent = new AtomicLong();
     private final AtomicLong blockedNanos = new AtomicLong();
     private final AtomicLong blockedTimes = new AtomicLong();
+    private final AtomicLong checkpointsSent = new AtomicLong();
     /** Set in onRunStart, before the first job is queued (the queue orders it before the publisher thread's use). */
     private StepEncoder encoder;
     private boolean closed;
 
     /** What the training thread hands to the publisher thread, in order. */
-    private sealed interface Job permits StepJob, Send, Flush, Stop {}
+    private sealed interface Job permits StepJob, Send, Flush, Stop, CheckpointJob {}
 
     private record StepJob(StepCopy copy) implements Job {}
+
+    /** A checkpoint, sent once everything queued before it is acknowledged. */
+    private record CheckpointJob(Checkpoint checkpoint, long timestampMs) implements Job {}
 
     private record Send(String topic, String key, byte[] value) implements Job {}
 
@@ -104,6 +118,7 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
         this.runsTopic = topics.runs().name();
         this.layerStepsTopic = topics.layerSteps().name();
         this.layerStatsTopic = topics.layerStats().name();
+        this.checkpointsTopic = topics.checkpoints().name();
         this.policy = policy;
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.publisherThread = new Thread(this::publishUntilStopped, "hebbscope-publisher");
@@ -142,16 +157,47 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
             shapes.add(new LayerShape(layer.name(), layer.index(), layer.rows(), layer.cols(), per,
                 (layer.rows() + per - 1) / per));
         }
+        HashMap<String, String> config = new HashMap<>(run.config());
+        // the blocking of the layers follows from it: a resumed trainer (train --resume) must cut its blocks the same way
+        config.putIfAbsent(MAX_BLOCK_BYTES_KEY, Integer.toString(policy.maxBlockBytes()));
         RunStarted started = RunStarted.newBuilder()
             .setRunId(Keys.requireValidName("run id", run.runId())).setStartedAtMs(System.currentTimeMillis())
             .setTask(run.task()).setModel(run.model()).setRule(run.rule()).setSeed(run.seed())
-            .setConfig(new HashMap<>(run.config())).setLayers(shapes)
+            .setConfig(config).setLayers(shapes)
             .setStepsPerEpoch(run.stepsPerEpoch()).setTotalSteps(run.totalSteps())
             .setPublishEvery(policy.every()).setSnapshotEvery(policy.snapshotEvery()).setDtype(policy.dtype())
             .setStatsEvery(policy.statsEvery()).setStatsRowsPerBlock(policy.statsEvery() > 0 ? policy.statsBlockRows() : 0)
             .build();
         encoder = new StepEncoder(run.runId(), topics, policy);
         putUninterruptibly(new Send(runsTopic, Keys.runStarted(run.runId()), codec.encode(started)));
+    }
+
+    /**
+     * A run resumed from a checkpoint: its RunStarted is on the runs topic already (it is not sent again); the records
+     * of {@code firstStep} on chain to the steps published before it, as in an uninterrupted run.
+     */
+    @Override
+    public void onRunResume(RunInfo run, long firstStep) {
+        requireOpen();
+        Keys.requireValidName("run id", run.runId());
+        encoder = new StepEncoder(run.runId(), topics, policy);
+        encoder.resumeAfter(firstStep - 1);
+    }
+
+    @Override
+    public boolean wantsCheckpoint(long step) {
+        return policy.checkpoints(step);
+    }
+
+    /**
+     * Queues the checkpoint behind the step it follows; the publisher thread sends it only once every record before it
+     * is acknowledged, so a checkpoint in the log means its step and every earlier one are in the log too.
+     */
+    @Override
+    public void onCheckpoint(Checkpoint checkpoint) {
+        requireOpen();
+        checkFailure();
+        putUninterruptibly(new CheckpointJob(checkpoint, System.currentTimeMillis()));
     }
 
     @Override
@@ -258,6 +304,17 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
             if (failure.get() == null) {
                 send(s.topic(), s.key(), s.value());
             }
+        } else if (job instanceof CheckpointJob c) {
+            producer.flush();
+            if (failure.get() == null) {
+                List<io.hebbscope.schema.TrainerCheckpoint> parts = CheckpointCodec.encode(c.checkpoint(), c.timestampMs(),
+                    CheckpointCodec.DEFAULT_PART_BYTES);
+                String key = Keys.checkpoint(c.checkpoint().runId());
+                for (io.hebbscope.schema.TrainerCheckpoint part : parts) {
+                    boolean last = part.getPart() == part.getParts() - 1;
+                    send(checkpointsTopic, key, codec.encode(part), last ? checkpointsSent::incrementAndGet : null);
+                }
+            }
         } else if (job instanceof Flush f) {
             try {
                 producer.flush();
@@ -268,6 +325,11 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
     }
 
     private void send(String topic, String key, byte[] value) {
+        send(topic, key, value, null);
+    }
+
+    /** @param acked run once the broker acknowledged the record (null: nothing) */
+    private void send(String topic, String key, byte[] value, Runnable acked) {
         boolean layerStep = topic.equals(layerStepsTopic);
         boolean layerStats = topic.equals(layerStatsTopic);
         int length = value.length; // the callback keeps the length, not the value, until the ack
@@ -277,6 +339,9 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
             } else {
                 recordsSent.incrementAndGet();
                 bytesSent.addAndGet(length);
+                if (acked != null) {
+                    acked.run();
+                }
                 if (layerStep) {
                     layerStepsSent.incrementAndGet();
                     layerStepBytesSent.addAndGet(length);
@@ -329,6 +394,11 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
     /** Value bytes of the acknowledged LayerStats records. */
     public long layerStatsBytesSent() {
         return layerStatsBytesSent.get();
+    }
+
+    /** Checkpoints whose every part the broker acknowledged. */
+    public long checkpointsSent() {
+        return checkpointsSent.get();
     }
 
     /** Total time onStep waited for room in the queue. */

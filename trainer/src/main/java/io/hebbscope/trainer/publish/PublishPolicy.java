@@ -14,8 +14,11 @@ import io.hebbscope.schema.DType;
  * @param statsEvery    publish LayerStats (per-neuron statistics, computed by the trainer) every this many steps; 0:
  *                      never. With both, {@code every} must be a multiple of it: the steps with tensors are a subset
  *                      of the steps with statistics, and the analyzer checks the two copies of those steps
+ * @param checkpoints   publish a TrainerCheckpoint (what {@code train --resume} continues from) after step 0 and every
+ *                      {@code snapshotEvery} steps: the state after that step's update, on the checkpoints topic
  */
-public record PublishPolicy(int every, int snapshotEvery, DType dtype, int maxBlockBytes, int statsEvery) {
+public record PublishPolicy(int every, int snapshotEvery, DType dtype, int maxBlockBytes, int statsEvery,
+                            boolean checkpoints) {
     public static final PublishPolicy DEFAULT = new PublishPolicy(1, 1000, DType.FLOAT32, 512 * 1024);
     /** Bytes of one neuron's row in a LayerStats block: 7 sums and E[h^2], float64. */
     static final int STATS_ROW_BYTES = 8 * 8;
@@ -47,14 +50,39 @@ public record PublishPolicy(int every, int snapshotEvery, DType dtype, int maxBl
         }
     }
 
-    /** Without statistics: tensors only. */
+    /** Without statistics: tensors only; no checkpoints. */
     public PublishPolicy(int every, int snapshotEvery, DType dtype, int maxBlockBytes) {
         this(every, snapshotEvery, dtype, maxBlockBytes, 0);
     }
 
+    /** No checkpoints. */
+    public PublishPolicy(int every, int snapshotEvery, DType dtype, int maxBlockBytes, int statsEvery) {
+        this(every, snapshotEvery, dtype, maxBlockBytes, statsEvery, false);
+    }
+
     /** The same with LayerStats every {@code n} steps (0: none). */
     public PublishPolicy withStatsEvery(int n) {
-        return new PublishPolicy(every, snapshotEvery, dtype, maxBlockBytes, n);
+        return new PublishPolicy(every, snapshotEvery, dtype, maxBlockBytes, n, checkpoints);
+    }
+
+    /** The same with checkpoints on or off (the topic must exist: {@code TopicSetup.ensureTopics} creates it). */
+    public PublishPolicy withCheckpoints(boolean on) {
+        return new PublishPolicy(every, snapshotEvery, dtype, maxBlockBytes, statsEvery, on);
+    }
+
+    /** Whether a checkpoint of the state after {@code step}'s update goes out: step 0 and every snapshotEvery steps. */
+    public boolean checkpoints(long step) {
+        return checkpoints && step % snapshotEvery == 0;
+    }
+
+    /** The last step at or before {@code step} whose tensors go out, or -1. */
+    public long lastPublishedAtOrBefore(long step) {
+        return every > 0 && step >= 0 ? step - step % every : -1;
+    }
+
+    /** The last step at or before {@code step} whose statistics go out, or -1. */
+    public long lastStatsAtOrBefore(long step) {
+        return statsEvery > 0 && step >= 0 ? step - step % statsEvery : -1;
     }
 
     /** Whether LayerSteps (tensors) go out at {@code step}. */

@@ -57,6 +57,9 @@ final class StepEncoder {
     private final EventCodec codec = EventCodec.get();
     private final Map<String, Long> previousStep = new HashMap<>();
     private final Map<String, Long> previousStats = new HashMap<>();
+    /** The previous step of a layer's first LayerStep / LayerStats: -1, or the last one before a resumed run's first. */
+    private long firstPrevious = -1;
+    private long firstPreviousStats = -1;
     private final double[] sketchBins = new double[UpdateSketch.BINS];
     private final LayerStats statsEvent = new LayerStats();
     /** Per layer, H computed here (outside any workspace, reused) for steps that did not compute it. */
@@ -77,6 +80,15 @@ final class StepEncoder {
         for (int i = 0; i < tensors.length; i++) {
             tensors[i] = new Tensor();
         }
+    }
+
+    /**
+     * A resumed run: its first records chain to the last steps the crashed process published at or before
+     * {@code checkpointStep} under the same policy, as an uninterrupted run's records would.
+     */
+    void resumeAfter(long checkpointStep) {
+        firstPrevious = policy.lastPublishedAtOrBefore(checkpointStep);
+        firstPreviousStats = policy.lastStatsAtOrBefore(checkpointStep);
     }
 
     void encode(StepCopy step, Sink sink) {
@@ -160,7 +172,7 @@ final class StepEncoder {
         int cols = layer.cols();
         int per = policy.statsRowsPerBlock(rows);
         int blocks = (rows + per - 1) / per;
-        long previous = previousStats.getOrDefault(layer.name(), -1L);
+        long previous = previousStats.getOrDefault(layer.name(), firstPreviousStats);
         double[] all = new double[rows * NeuronStatistics.WIDTH];
         double roundoff = statistics(c, all);
         FloatBuffer update = hostFloats(c.statsUpdate);
@@ -213,7 +225,7 @@ final class StepEncoder {
         int cols = layer.cols();
         int per = policy.rowsPerBlock(rows, cols);
         int blocks = (rows + per - 1) / per;
-        long previous = previousStep.getOrDefault(layer.name(), -1L);
+        long previous = previousStep.getOrDefault(layer.name(), firstPrevious);
         double weightNorm = weightNorm(step, layer);
         for (int b = 0; b < blocks; b++) {
             int from = b * per;

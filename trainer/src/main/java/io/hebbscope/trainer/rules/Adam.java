@@ -1,5 +1,6 @@
 package io.hebbscope.trainer.rules;
 
+import io.hebbscope.trainer.Checkpoint;
 import io.hebbscope.trainer.model.Gradients;
 import io.hebbscope.trainer.model.Model;
 import java.util.ArrayList;
@@ -88,6 +89,46 @@ public final class Adam implements UpdateRule {
                 mLoss.add(Nd4j.zeros(w.dataType(), w.shape()));
             }
         }
+    }
+
+    /** Adam's step count t, so far. */
+    public long steps() {
+        return t;
+    }
+
+    /**
+     * The moments m and v of every parameter (weights, biases, extras in that order), the loss-only first moment of
+     * every weight, the step count t, and the gradient noise's random stream.
+     */
+    @Override
+    public void saveState(Checkpoint into) {
+        String n = name();
+        for (int i = 0; i < m.size(); i++) {
+            into.putOptimizer(n + ".m." + i, m.get(i));
+            into.putOptimizer(n + ".v." + i, v.get(i));
+        }
+        for (int i = 0; i < mLoss.size(); i++) {
+            into.putOptimizer(n + ".mLoss." + i, mLoss.get(i));
+        }
+        into.putScalar(n + ".t", t);
+        regularizers.saveState(into);
+    }
+
+    @Override
+    public void restoreState(Checkpoint from) {
+        if (m.isEmpty()) {
+            throw new IllegalStateException("Adam.init was not called before restoring its state");
+        }
+        String n = name();
+        for (int i = 0; i < m.size(); i++) {
+            from.restoreOptimizer(n + ".m." + i, m.get(i));
+            from.restoreOptimizer(n + ".v." + i, v.get(i));
+        }
+        for (int i = 0; i < mLoss.size(); i++) {
+            from.restoreOptimizer(n + ".mLoss." + i, mLoss.get(i));
+        }
+        t = (long) from.scalar(n + ".t");
+        regularizers.restoreState(from);
     }
 
     @Override

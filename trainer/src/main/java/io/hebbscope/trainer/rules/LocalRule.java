@@ -1,5 +1,6 @@
 package io.hebbscope.trainer.rules;
 
+import io.hebbscope.trainer.Checkpoint;
 import io.hebbscope.trainer.model.Gradients;
 import io.hebbscope.trainer.model.Model;
 import java.util.List;
@@ -37,6 +38,20 @@ public abstract class LocalRule implements UpdateRule {
      */
     protected abstract void signals(Model model, StepContext context, INDArray[] weightSignals,
                                     INDArray[] biasSignals);
+
+    /**
+     * The gradient noise's random stream; a subclass with state of its own adds it (calling this). DFA's feedback
+     * matrices are a function of its seed and need nothing here.
+     */
+    @Override
+    public void saveState(Checkpoint into) {
+        regularizers.saveState(into);
+    }
+
+    @Override
+    public void restoreState(Checkpoint from) {
+        regularizers.restoreState(from);
+    }
 
     @Override
     public void apply(Model model, StepContext context, List<INDArray> signals) {

@@ -1,5 +1,6 @@
 package io.hebbscope.trainer.rules;
 
+import io.hebbscope.trainer.Checkpoint;
 import io.hebbscope.trainer.model.Activation;
 import io.hebbscope.trainer.model.Mlp;
 import io.hebbscope.trainer.model.Model;
@@ -81,6 +82,29 @@ public final class RandomNn extends LocalRule {
                 projections.add(Nd4j.create(v, new long[] {OUTPUTS, w.length()}, model.dataType()));
             }
         }
+    }
+
+    /**
+     * The target norms (taken from the initial weights when tau is relative, so not a function of the seed alone once
+     * training has moved the weights); the network and projections are rebuilt from the seed.
+     */
+    @Override
+    public void saveState(Checkpoint into) {
+        for (int l = 0; l < targets.size(); l++) {
+            into.putScalar("randomnn.target." + l, targets.get(l));
+        }
+        super.saveState(into);
+    }
+
+    @Override
+    public void restoreState(Checkpoint from) {
+        if (net == null) {
+            throw new IllegalStateException("RandomNn.init was not called before restoring its state");
+        }
+        for (int l = 0; l < targets.size(); l++) {
+            targets.set(l, from.scalar("randomnn.target." + l));
+        }
+        super.restoreState(from);
     }
 
     /** The target norm of each monitored weight matrix (known after {@link #init}). */

@@ -1,5 +1,6 @@
 package io.hebbscope.trainer.rules;
 
+import io.hebbscope.trainer.Checkpoint;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.random.impl.GaussianDistribution;
 import org.nd4j.linalg.api.rng.Random;
@@ -104,5 +105,20 @@ public final class Regularizers {
     /** Whether any term is active. */
     public boolean active() {
         return weightDecay != 0 || l1 != 0 || gradientNoise != 0;
+    }
+
+    /** The gradient noise's random stream, for a checkpoint (nothing without gradient noise). */
+    public void saveState(Checkpoint into) {
+        if (random != null) {
+            into.putRng("gradient-noise", new Checkpoint.RngState(random.rootState(), random.nodeState()));
+        }
+    }
+
+    /** Puts the gradient noise's random stream where the checkpoint says. */
+    public void restoreState(Checkpoint from) {
+        if (random != null) {
+            Checkpoint.RngState s = from.rng("gradient-noise");
+            random.setStates(s.rootState(), s.nodeState());
+        }
     }
 }

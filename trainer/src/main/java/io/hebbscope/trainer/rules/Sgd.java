@@ -1,5 +1,6 @@
 package io.hebbscope.trainer.rules;
 
+import io.hebbscope.trainer.Checkpoint;
 import io.hebbscope.trainer.model.Gradients;
 import io.hebbscope.trainer.model.Model;
 import java.util.List;
@@ -35,6 +36,17 @@ public final class Sgd implements UpdateRule {
     @Override
     public boolean signalIsNegativeGradient() {
         return true;
+    }
+
+    /** SGD keeps no state of its own; the gradient noise's random stream is the only thing to carry. */
+    @Override
+    public void saveState(Checkpoint into) {
+        regularizers.saveState(into);
+    }
+
+    @Override
+    public void restoreState(Checkpoint from) {
+        regularizers.restoreState(from);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.hebbscope.trainer.rules;
 
+import io.hebbscope.trainer.Checkpoint;
 import io.hebbscope.trainer.model.Model;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -36,4 +37,13 @@ public interface UpdateRule {
      *                rule writes its learning signal g
      */
     void apply(Model model, StepContext context, List<INDArray> signals);
+
+    /**
+     * Adds to {@code into} the rule's state that its seed and the model do not rebuild: optimizer moments, step counts,
+     * values taken from the initial weights, the positions of its random streams. Names start with the rule's name.
+     */
+    default void saveState(Checkpoint into) {}
+
+    /** Restores what {@link #saveState} stored; called after {@link #init} on a rule built from the same config. */
+    default void restoreState(Checkpoint from) {}
 }

@@ -1,5 +1,6 @@
 package io.hebbscope.trainer.rules;
 
+import io.hebbscope.trainer.Checkpoint;
 import io.hebbscope.trainer.model.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.random.impl.GaussianDistribution;
@@ -46,6 +47,21 @@ public final class WeightNoise {
             INDArray eps = Nd4j.createUninitialized(w.dataType(), w.shape());
             Nd4j.getExecutioner().exec(new GaussianDistribution(eps, 0.0, sigma), random);
             w.addi(eps);
+        }
+    }
+
+    /** The noise's random stream, for a checkpoint (nothing without noise). */
+    public void saveState(Checkpoint into) {
+        if (random != null) {
+            into.putRng("weight-noise", new Checkpoint.RngState(random.rootState(), random.nodeState()));
+        }
+    }
+
+    /** Puts the noise's random stream where the checkpoint says. */
+    public void restoreState(Checkpoint from) {
+        if (random != null) {
+            Checkpoint.RngState s = from.rng("weight-noise");
+            random.setStates(s.rootState(), s.nodeState());
         }
     }
 }
