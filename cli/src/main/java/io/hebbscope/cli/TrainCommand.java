@@ -113,9 +113,6 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, "--resume: " + e.getMessage());
         }
-        if (dataDir != null && training.datasetDir != null) {
-            throw new CommandLine.ParameterException(cmd, "give --data-dir or --dataset-dir, not both");
-        }
         Topics topics = kafka.topics(cmd);
         if (partitions < 1) {
             throw new CommandLine.ParameterException(cmd, "--partitions must be >= 1, got " + partitions);
