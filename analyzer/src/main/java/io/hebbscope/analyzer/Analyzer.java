@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.UUID;
 import org.apache.kafka.streams.CloseOptions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.Properties;
@@ -118,6 +119,7 @@ public final class Analyzer implements AutoCloseable {
     private final HTTPServer server;
     private final AnalyzerMetrics metrics;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final AtomicReference<Instant> firstRunning = new AtomicReference<>();
     private final CountDownLatch running = new CountDownLatch(1);
     private final RunCatalog runCatalog;
 
@@ -163,6 +165,9 @@ public final class Analyzer implements AutoCloseable {
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.RUNNING) {
+                firstRunning.compareAndSet(null, Instant.now());
+            }
             if (now == KafkaStreams.State.RUNNING || now == KafkaStreams.State.ERROR) {
                 running.countDown();
             }
@@ -258,6 +263,11 @@ public final class Analyzer implements AutoCloseable {
             throw new IllegalStateException("analyzer not running after " + timeout.toSeconds() + " s (state "
                 + streams.state() + ")");
         }
+    }
+
+    /** When the application first reached RUNNING, by the system clock; null before. */
+    public Instant firstRunning() {
+        return firstRunning.get();
     }
 
     public KafkaStreams.State state() {

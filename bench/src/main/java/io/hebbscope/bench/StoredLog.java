@@ -4,6 +4,7 @@ import io.hebbscope.schema.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
 import java.util.regex.Matcher;
@@ -21,7 +22,7 @@ final class StoredLog {
     /**
      * @param fromStartSeconds   from launching the process (JVM start, topic checks, Kafka Streams start-up, group
      *                           join) to done
-     * @param fromRunningSeconds from the application reaching RUNNING to done
+     * @param fromRunningSeconds from the application reaching RUNNING (by its own clock) to done
      */
     record Result(double fromStartSeconds, double fromRunningSeconds) {}
 
@@ -37,9 +38,9 @@ final class StoredLog {
             "--connect-timeout", "120");
         try (AlignmentArrivals arrivals = new AlignmentArrivals(client, topics)) {
             long startMs = System.currentTimeMillis();
-            long startNanos = System.nanoTime();
             try (ChildJvm analyzer = ChildJvm.start(workDir, "stored-log-analyzer", main, args)) {
-                long runningNanos = analyzer.awaitOutput(" running on ", safetyLimit);
+                analyzer.awaitOutput(" running on ", safetyLimit);
+                long runningMs = runningSince(analyzer.output());
                 if (!arrivals.await(() -> arrivals.distinct(runId) >= expectedOutputs, () -> !analyzer.isAlive(),
                     safetyLimit)) {
                     throw new IllegalStateException("the analyzer did not finish the stored log"
@@ -49,9 +50,24 @@ final class StoredLog {
                 long doneMs = arrivals.matching(a -> a.runId().equals(runId)).stream()
                     .mapToLong(AlignmentArrivals.Arrival::arrivalMs).max().orElseThrow();
                 double fromStart = (doneMs - startMs) / 1e3;
-                return new Result(fromStart, fromStart - (runningNanos - startNanos) / 1e9);
+                return new Result(fromStart, (doneMs - runningMs) / 1e3);
             }
         }
+    }
+
+    private static final Pattern RUNNING_SINCE = Pattern.compile(" running on \\S+ since (\\S+Z)");
+
+    /**
+     * RUNNING by the analyzer's own clock (the same system clock as the arrivals'): watching its output from here
+     * saw the line up to a poll interval late, and a small log's last output could arrive before that.
+     */
+    static long runningSince(String analyzerOutput) {
+        Matcher m = RUNNING_SINCE.matcher(analyzerOutput);
+        if (!m.find()) {
+            throw new IllegalStateException("the analyzer printed no 'running on ... since <instant>' line; output:\n"
+                + analyzerOutput);
+        }
+        return Instant.parse(m.group(1)).toEpochMilli();
     }
 
     private static final Pattern REPLAYED = Pattern.compile("replayed (\\d+) records, ([0-9.]+) MB in ([0-9.]+) s");

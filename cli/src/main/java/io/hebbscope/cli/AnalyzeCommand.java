@@ -73,7 +73,9 @@ final class AnalyzeCommand implements Callable<Integer> {
                 }
             }, "analyzer-shutdown"));
             analyzer.awaitRunning(Duration.ofSeconds(120));
-            cmd.getOut().printf("analyzer %s running on %s%s; Ctrl-C to stop%n", applicationId, kafka.bootstrapServers,
+            // The instant lets `bench` time the stored log from RUNNING on the analyzer's own clock.
+            cmd.getOut().printf("analyzer %s running on %s since %s%s; Ctrl-C to stop%n", applicationId,
+                kafka.bootstrapServers, analyzer.firstRunning(),
                 analyzer.metricsPort() > 0 ? ", metrics at http://" + analysis.metricsHost + ":" + analyzer.metricsPort() + "/metrics"
                     + (metricsAuth != null ? " (basic auth)" : "") : "");
             if (!plugins.isEmpty()) {
