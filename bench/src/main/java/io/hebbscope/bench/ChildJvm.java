@@ -19,6 +19,9 @@ import java.util.stream.Collectors;
  * directory; logging is kept to warnings by a logback file of its own.
  */
 public final class ChildJvm implements AutoCloseable {
+    /** Environment variable with JVM options added to every child's command line (profiling). */
+    public static final String EXTRA_OPTIONS = "HEBBSCOPE_CHILD_JAVA_OPTS";
+
     private final String name;
     private final Process process;
     private final Path log;
@@ -50,7 +53,13 @@ public final class ChildJvm implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of("-cp", classPath(), "-Xmx1g", "-XX:G1HeapRegionSize=16m",
             "-Dlogback.configurationFile=" + logback.toAbsolutePath(), "-Dorg.nd4j.log.initialization=false",
-            "-Duser.language=en", "-Duser.country=US", mainClass));
+            "-Duser.language=en", "-Duser.country=US"));
+        // e.g. a flight recording of every child: -XX:StartFlightRecording=filename=/tmp/jfr/%p.jfr,settings=profile
+        String extra = System.getenv(EXTRA_OPTIONS);
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(Arrays.asList(extra.trim().split("\\s+")));
+        }
+        command.add(mainClass);
         command.addAll(args);
         Path log = workDir.resolve(name + ".log");
         ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
