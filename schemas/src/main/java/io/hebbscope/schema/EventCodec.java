@@ -140,6 +140,24 @@ public final class EventCodec {
         return type.cast(decodeKnown(message, actual));
     }
 
+    /**
+     * The same into {@code reuse} (may be null) where its type allows: a caller that decodes many large events of
+     * one type keeps their byte buffers instead of allocating them again for every event.
+     */
+    @SuppressWarnings("unchecked")
+    public <T extends SpecificRecord> T decode(byte[] message, Class<T> type, T reuse) {
+        Class<? extends SpecificRecord> actual = typeOf(message);
+        if (actual != type) {
+            throw new MalformedEventException("expected " + type.getSimpleName() + " but the message holds "
+                + actual.getSimpleName());
+        }
+        try {
+            return type.cast(((BinaryMessageDecoder<T>) decoders.get(type)).decode(message, reuse));
+        } catch (IOException | RuntimeException e) {
+            throw new MalformedEventException("cannot decode " + type.getSimpleName() + ": " + e, e);
+        }
+    }
+
     /** Decodes a message of any known event type (the runs topic carries two). */
     public SpecificRecord decodeAny(byte[] message) {
         return decodeKnown(message, typeOf(message));

@@ -94,6 +94,24 @@ public final class TensorCodec {
         return out;
     }
 
+    /**
+     * The same into {@code into} when it has exactly the tensor's length (a caller's reused buffer), else into a new
+     * array; returns the array written.
+     */
+    public static float[] decodeFloats(Tensor t, float[] into) {
+        int n = checkedLength(t);
+        if (into == null || into.length != n) {
+            return decodeFloats(t);
+        }
+        if (t.getDtype() == DType.FLOAT32) {
+            littleEndian(t).asFloatBuffer().get(into);
+            return into;
+        }
+        float[] decoded = decodeFloats(t);
+        System.arraycopy(decoded, 0, into, 0, n);
+        return into;
+    }
+
     /** Decodes any dtype to double. */
     public static double[] decodeDoubles(Tensor t) {
         double[] out = new double[checkedLength(t)];

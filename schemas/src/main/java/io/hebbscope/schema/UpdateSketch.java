@@ -42,21 +42,38 @@ public final class UpdateSketch {
      * exact, so the sums are bit for bit those of the branching form.
      */
     public static double[] of(float[] update, int rowOffset, int rows, int cols) {
+        int n = Math.multiplyExact(rows, cols);
+        int[] bits = new int[n];
+        long first = (long) rowOffset * cols;
+        for (int i = 0; i < n; i++) {
+            bits[i] = (int) mix(first + i);
+        }
         double[] out = new double[SIZE];
-        for (int r = 0; r < rows; r++) {
-            long base = (long) (rowOffset + r) * cols;
-            int row = r * cols;
-            for (int c = 0; c < cols; c++) {
-                double v = update[row + c];
-                int bits = (int) mix(base + c);
-                for (int b = 0; b < 4; b++) {
-                    int signs = ((bits >>> (8 * b)) & 0xFF) * 8;
-                    int o = b * 8;
-                    for (int j = 0; j < 8; j++) {
-                        out[o + j] += v * SIGN[signs + j];
-                    }
-                }
+        // Eight sums at a time in locals (registers), each still adding its terms in element order: a sum kept in
+        // the output array was loaded and stored again for every element.
+        for (int b = 0; b < 4; b++) {
+            int shift = 8 * b;
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+            for (int i = 0; i < n; i++) {
+                double v = update[i];
+                int signs = ((bits[i] >>> shift) & 0xFF) * 8;
+                s0 += v * SIGN[signs + 0];
+                s1 += v * SIGN[signs + 1];
+                s2 += v * SIGN[signs + 2];
+                s3 += v * SIGN[signs + 3];
+                s4 += v * SIGN[signs + 4];
+                s5 += v * SIGN[signs + 5];
+                s6 += v * SIGN[signs + 6];
+                s7 += v * SIGN[signs + 7];
             }
+            out[shift + 0] = s0;
+            out[shift + 1] = s1;
+            out[shift + 2] = s2;
+            out[shift + 3] = s3;
+            out[shift + 4] = s4;
+            out[shift + 5] = s5;
+            out[shift + 6] = s6;
+            out[shift + 7] = s7;
         }
         return out;
     }

@@ -14,6 +14,8 @@ import java.nio.ByteBuffer;
  */
 final class LayerStepDecoder extends ValidatingProcessor {
 
+    private final DecodeBuffers buffers = new DecodeBuffers();
+
     LayerStepDecoder(AnalyzerMetrics metrics) {
         super(metrics);
     }
@@ -22,12 +24,13 @@ final class LayerStepDecoder extends ValidatingProcessor {
     Routed.Good accept(byte[] key, byte[] value, Source source) {
         LayerStep step;
         try {
-            step = EventCodec.get().decode(value, LayerStep.class);
+            step = EventCodec.get().decode(value, LayerStep.class, buffers.step);
+            buffers.step = step;
         } catch (MalformedEventException e) {
             throw new InvalidRecordException("decode", e.getMessage(), e);
         }
         requireKey(key, Keys.layerBlock(step.getRunId(), step.getLayer(), step.getBlockIndex()));
-        BlockAlignment block = LayerStepValidator.reduce(step);
+        BlockAlignment block = LayerStepValidator.reduce(step, buffers);
         block.setSourceTopic(source.topic());
         block.setSourcePartition(source.partition());
         block.setSourceOffset(source.offset());

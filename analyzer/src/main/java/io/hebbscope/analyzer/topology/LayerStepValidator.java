@@ -4,6 +4,7 @@ import io.hebbscope.analyzer.alignment.RowSums;
 import io.hebbscope.analyzer.detect.UpdateSketch;
 import io.hebbscope.schema.BlockAlignment;
 import io.hebbscope.schema.BlockSource;
+import io.hebbscope.schema.DType;
 import io.hebbscope.schema.EventCodec;
 import io.hebbscope.schema.Keys;
 import io.hebbscope.schema.LayerStep;
@@ -29,6 +30,11 @@ public final class LayerStepValidator {
     }
 
     public static BlockAlignment reduce(LayerStep s) {
+        return reduce(s, new DecodeBuffers());
+    }
+
+    /** The same, decoding the tensors into {@code buffers}' arrays. */
+    static BlockAlignment reduce(LayerStep s, DecodeBuffers buffers) {
         try {
             Keys.requireValidName("run id", s.getRunId());
             Keys.requireValidName("layer", s.getLayer());
@@ -47,15 +53,16 @@ public final class LayerStepValidator {
         check(rows >= 1 && s.getRowOffset() >= 0 && (long) s.getRowOffset() + rows <= s.getLayerRows(), "shape",
             "rows " + s.getRowOffset() + ".." + ((long) s.getRowOffset() + rows) + " outside a layer of "
                 + s.getLayerRows() + " rows");
-        float[] gradient = values("gradient", s.getGradient(), rows, cols);
-        float[] signal = s.getSignal() == null ? null : values("signal", s.getSignal(), rows, cols);
-        float[] hebbian = values("hebbian", s.getHebbian(), rows, cols);
-        float[] update = values("update", s.getUpdate(), rows, cols);
+        float[] gradient = values("gradient", s.getGradient(), rows, cols, buffers, DecodeBuffers.GRADIENT);
+        float[] signal = s.getSignal() == null ? null
+            : values("signal", s.getSignal(), rows, cols, buffers, DecodeBuffers.SIGNAL);
+        float[] hebbian = values("hebbian", s.getHebbian(), rows, cols, buffers, DecodeBuffers.HEBBIAN);
+        float[] update = values("update", s.getUpdate(), rows, cols, buffers, DecodeBuffers.UPDATE);
         if (s.getWeights() != null) {
-            values("weights", s.getWeights(), rows, cols);
+            values("weights", s.getWeights(), rows, cols, buffers, DecodeBuffers.WEIGHTS);
         }
         if (s.getOutputSquareMean() != null) {
-            values("outputSquareMean", s.getOutputSquareMean(), rows, 1);
+            values("outputSquareMean", s.getOutputSquareMean(), rows, 1, null, 0);
         }
         check(Double.isFinite(s.getWeightNorm()), "non_finite", "weight norm is " + s.getWeightNorm());
         double[] sums = RowSums.of(gradient, signal, hebbian, update, rows, cols);
@@ -73,12 +80,15 @@ public final class LayerStepValidator {
             .setRoundoff(0x1p-53).build();
     }
 
-    private static float[] values(String name, Tensor t, int rows, int cols) {
+    private static float[] values(String name, Tensor t, int rows, int cols, DecodeBuffers buffers, int slot) {
         check(t.getRows() == rows && t.getCols() == cols, "shape",
             name + " is " + t.getRows() + "x" + t.getCols() + ", expected " + rows + "x" + cols);
         float[] v;
         try {
-            v = TensorCodec.decodeFloats(t);
+            // a reused array only for a tensor whose bytes hold its shape: a forged shape allocates nothing
+            long n = (long) rows * cols;
+            boolean fits = buffers != null && t.getDtype() == DType.FLOAT32 && t.getBytes().remaining() == 4 * n;
+            v = fits ? TensorCodec.decodeFloats(t, buffers.floats(slot, (int) n)) : TensorCodec.decodeFloats(t);
         } catch (MalformedEventException e) {
             throw new InvalidRecordException("shape", name + ": " + e.getMessage(), e);
         }
