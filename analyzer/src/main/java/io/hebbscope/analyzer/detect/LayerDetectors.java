@@ -1,9 +1,7 @@
 package io.hebbscope.analyzer.detect;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -85,10 +83,7 @@ public final class LayerDetectors {
     }
 
     public byte[] toBytes() {
-        // sized for the windows and sketches, so the buffer is not regrown while writing
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(windows.rows() * NeuronWindows.SIGNALS * settings.window() * 4
-            + windows.rows() * 5 + settings.window() * (UpdateSketch.SIZE + 3) * 8 + 1024);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
+        try (StateOutput out = StateOutput.reused()) {
             out.writeInt(FORMAT);
             windows.write(out);
             roles.write(out);
@@ -96,10 +91,11 @@ public final class LayerDetectors {
             phase.write(out);
             oscillation.write(out);
             stationarity.write(out);
+            out.flush();
+            return out.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return bytes.toByteArray();
     }
 
     /**

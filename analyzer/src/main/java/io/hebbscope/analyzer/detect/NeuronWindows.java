@@ -85,7 +85,11 @@ public final class NeuronWindows {
         for (long s : steps) {
             out.writeLong(s);
         }
-        out.write(BigEndian.bytes(data));
+        if (out instanceof StateOutput state) {
+            state.writeFloats(data);
+        } else {
+            out.write(BigEndian.bytes(data));
+        }
     }
 
     static NeuronWindows read(DataInput in) throws IOException {

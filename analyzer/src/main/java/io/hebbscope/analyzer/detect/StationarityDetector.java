@@ -113,7 +113,11 @@ public final class StationarityDetector {
 
     void write(DataOutput out) throws IOException {
         out.writeInt(n);
-        out.write(BigEndian.bytes(sketches));
+        if (out instanceof StateOutput state) {
+            state.writeDoubles(sketches);
+        } else {
+            out.write(BigEndian.bytes(sketches));
+        }
         for (int t = 0; t < n; t++) {
             out.writeDouble(updateNorms[t]);
             out.writeDouble(weightNorms[t]);
