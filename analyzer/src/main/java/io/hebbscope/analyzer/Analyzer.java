@@ -259,7 +259,7 @@ public final class Analyzer implements AutoCloseable {
         if (failed != null) {
             throw new IllegalStateException("the analyzer failed", failed);
         }
-        if (!settled || streams.state() == KafkaStreams.State.ERROR) {
+        if (!settled || streams.state() == KafkaStreams.State.ERROR || firstRunning.get() == null) {
             throw new IllegalStateException("analyzer not running after " + timeout.toSeconds() + " s (state "
                 + streams.state() + ")");
         }

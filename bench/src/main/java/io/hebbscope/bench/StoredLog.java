@@ -39,7 +39,7 @@ final class StoredLog {
         try (AlignmentArrivals arrivals = new AlignmentArrivals(client, topics)) {
             long startMs = System.currentTimeMillis();
             try (ChildJvm analyzer = ChildJvm.start(workDir, "stored-log-analyzer", main, args)) {
-                analyzer.awaitOutput(" running on ", safetyLimit);
+                analyzer.awaitOutput("; Ctrl-C to stop", safetyLimit); // the whole line, its instant included
                 long runningMs = runningSince(analyzer.output());
                 if (!arrivals.await(() -> arrivals.distinct(runId) >= expectedOutputs, () -> !analyzer.isAlive(),
                     safetyLimit)) {
@@ -55,7 +55,7 @@ final class StoredLog {
         }
     }
 
-    private static final Pattern RUNNING_SINCE = Pattern.compile(" running on \\S+ since (\\S+Z)");
+    private static final Pattern RUNNING_SINCE = Pattern.compile(" running on .*? since (\\S+?Z)[,;]");
 
     /**
      * RUNNING by the analyzer's own clock (the same system clock as the arrivals'): watching its output from here

@@ -14,6 +14,8 @@ class StoredLogTest {
         assertThat(StoredLog.runningSince(out)).isEqualTo(Instant.parse("2026-12-04T02:31:07.412Z").toEpochMilli());
         String withMetrics = "analyzer a running on h:1 since 2026-12-04T02:31:07Z, metrics at http://h:2/metrics; Ctrl-C";
         assertThat(StoredLog.runningSince(withMetrics)).isEqualTo(Instant.parse("2026-12-04T02:31:07Z").toEpochMilli());
+        String twoServers = "analyzer a running on [::1]:9092, h:2 since 2026-12-04T02:31:08.5Z; Ctrl-C to stop";
+        assertThat(StoredLog.runningSince(twoServers)).isEqualTo(Instant.parse("2026-12-04T02:31:08.500Z").toEpochMilli());
     }
 
     @Test

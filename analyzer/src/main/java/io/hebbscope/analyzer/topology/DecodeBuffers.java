@@ -16,24 +16,31 @@ final class DecodeBuffers {
     static final int UPDATE = 3;
     static final int WEIGHTS = 4;
     private static final int SLOTS = 5;
-    /** Layer sizes remembered; a model with more distinct block sizes starts over (rare, and only costs allocation). */
-    private static final int MAX_SIZES = 32;
+    /**
+     * Floats kept per processor (4 MiB): the blocks of small layers keep their arrays; past that the kept arrays are
+     * dropped and larger blocks are decoded into fresh ones, as before, so a task never holds more than this.
+     */
+    private static final long MAX_FLOATS = 1 << 20;
 
     private final Map<Integer, float[][]> bySize = new HashMap<>();
+    private long keptFloats;
     LayerStep step;
 
     /** The float array of {@code slot} with exactly {@code length} values; its contents are left from earlier use. */
     float[] floats(int slot, int length) {
-        float[][] slots = bySize.get(length);
-        if (slots == null) {
-            if (bySize.size() >= MAX_SIZES) {
-                bySize.clear();
-            }
-            slots = new float[SLOTS][];
-            bySize.put(length, slots);
+        if (length > MAX_FLOATS) {
+            return new float[length];
         }
+        float[][] slots = bySize.computeIfAbsent(length, n -> new float[SLOTS][]);
         if (slots[slot] == null) {
+            if (keptFloats + length > MAX_FLOATS) {
+                bySize.clear();
+                keptFloats = 0;
+                slots = new float[SLOTS][];
+                bySize.put(length, slots);
+            }
             slots[slot] = new float[length];
+            keptFloats += length;
         }
         return slots[slot];
     }
