@@ -15,20 +15,16 @@ final class BigEndian {
 
     private BigEndian() {}
 
-    static byte[] bytes(float[] values) {
-        byte[] out = new byte[values.length * Float.BYTES];
+    static void put(float[] values, byte[] into, int at) {
         for (int i = 0; i < values.length; i++) {
-            FLOAT.set(out, i * Float.BYTES, values[i]);
+            FLOAT.set(into, at + i * Float.BYTES, values[i]);
         }
-        return out;
     }
 
-    static byte[] bytes(double[] values) {
-        byte[] out = new byte[values.length * Double.BYTES];
+    static void put(double[] values, byte[] into, int at) {
         for (int i = 0; i < values.length; i++) {
-            DOUBLE.set(out, i * Double.BYTES, values[i]);
+            DOUBLE.set(into, at + i * Double.BYTES, values[i]);
         }
-        return out;
     }
 
     static void floats(byte[] in, float[] into) {

@@ -1,7 +1,6 @@
 package io.hebbscope.analyzer.detect;
 
 import java.io.DataInput;
-import java.io.DataOutput;
 import java.io.IOException;
 import java.util.Arrays;
 
@@ -77,7 +76,7 @@ public final class NeuronWindows {
         return out;
     }
 
-    void write(DataOutput out) throws IOException {
+    void write(StateOutput out) throws IOException {
         out.writeInt(rows);
         out.writeInt(n);
         out.writeInt(head);
@@ -85,11 +84,7 @@ public final class NeuronWindows {
         for (long s : steps) {
             out.writeLong(s);
         }
-        if (out instanceof StateOutput state) {
-            state.writeFloats(data);
-        } else {
-            out.write(BigEndian.bytes(data));
-        }
+        out.writeFloats(data);
     }
 
     static NeuronWindows read(DataInput in) throws IOException {

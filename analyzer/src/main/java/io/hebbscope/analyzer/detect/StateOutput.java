@@ -2,9 +2,6 @@ package io.hebbscope.analyzer.detect;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -13,8 +10,6 @@ import java.util.Arrays;
  * ~50 KB state through a fresh stream and a temporary array per step was an eighth of the stream thread's time.
  */
 final class StateOutput extends DataOutputStream {
-    private static final VarHandle FLOAT = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.BIG_ENDIAN);
-    private static final VarHandle DOUBLE = MethodHandles.byteArrayViewVarHandle(double[].class, ByteOrder.BIG_ENDIAN);
     private static final ThreadLocal<Bytes> REUSED = ThreadLocal.withInitial(() -> new Bytes(64 * 1024));
 
     private final Bytes bytes;
@@ -39,17 +34,13 @@ final class StateOutput extends DataOutputStream {
     /** Same bytes as writeFloat for each value (the values are finite or the canonical NaN). */
     void writeFloats(float[] values) {
         int at = bytes.reserve(values.length * Float.BYTES);
-        for (int i = 0; i < values.length; i++) {
-            FLOAT.set(bytes.array(), at + i * Float.BYTES, values[i]);
-        }
+        BigEndian.put(values, bytes.array(), at);
     }
 
     /** Same bytes as writeDouble for each value (finite or the canonical NaN). */
     void writeDoubles(double[] values) {
         int at = bytes.reserve(values.length * Double.BYTES);
-        for (int i = 0; i < values.length; i++) {
-            DOUBLE.set(bytes.array(), at + i * Double.BYTES, values[i]);
-        }
+        BigEndian.put(values, bytes.array(), at);
     }
 
     private static final class Bytes extends ByteArrayOutputStream {

@@ -2,7 +2,6 @@ package io.hebbscope.analyzer.detect;
 
 import io.hebbscope.schema.PhaseKind;
 import java.io.DataInput;
-import java.io.DataOutput;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -111,13 +110,9 @@ public final class StationarityDetector {
         return out;
     }
 
-    void write(DataOutput out) throws IOException {
+    void write(StateOutput out) throws IOException {
         out.writeInt(n);
-        if (out instanceof StateOutput state) {
-            state.writeDoubles(sketches);
-        } else {
-            out.write(BigEndian.bytes(sketches));
-        }
+        out.writeDoubles(sketches);
         for (int t = 0; t < n; t++) {
             out.writeDouble(updateNorms[t]);
             out.writeDouble(weightNorms[t]);
