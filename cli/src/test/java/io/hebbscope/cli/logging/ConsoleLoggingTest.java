@@ -10,10 +10,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.Set;
 import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.KafkaStorageException;
+import org.apache.kafka.common.errors.NotControllerException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
@@ -58,12 +60,17 @@ class ConsoleLoggingTest {
                 Map.of(new TaskId(1, 3), new TaskCorruptedException(Set.of(new TaskId(1, 3)))).toString());
             streamThread.error("benign-wrapped corruption",
                 new StreamsException(new TaskCorruptedException(Set.of(new TaskId(0, 1)))));
+            context.getLogger("kafka.server.ControllerApis").error("[ControllerApis nodeId=1] Unexpected error handling "
+                    + "request RequestHeader(apiKey=CONTROLLER_REGISTRATION, apiVersion=0, clientId=1) benign-registration",
+                new CompletionException(new NotControllerException("The active controller appears to be node 1.")));
             // Foreign warnings and info: file only.
             context.getLogger("org.apache.kafka.clients.NetworkClient").warn("benign-warning: connection could not be established");
             context.getLogger("kafka.server.BrokerServer").info("benign-info: broker started");
 
             // Real errors, and hebbscope's own warnings: console too.
             broker.error("real-broker-error on partition x", new KafkaStorageException("disk failed"));
+            context.getLogger("kafka.server.ControllerApis").error("real-controller-error handling request "
+                + "RequestHeader(apiKey=CREATE_TOPICS)", new CompletionException(new NotControllerException("no controller")));
             streamThread.error("real-streams-error", new StreamsException("state store failed"));
             context.getLogger("io.hebbscope.analyzer.Analyzer").error("real-own-error analyzer stopped",
                 new IllegalStateException("topology failed"));
@@ -76,7 +83,7 @@ class ConsoleLoggingTest {
 
         String onConsole = console.toString(StandardCharsets.UTF_8);
 
-        assertThat(onConsole).contains("real-broker-error", "disk failed", "real-streams-error", "real-own-error",
+        assertThat(onConsole).contains("real-broker-error", "disk failed", "real-controller-error", "real-streams-error", "real-own-error",
             "real-own-warning");
         assertThat(onConsole).doesNotContain("benign", "OutOfOrderSequenceException", "TaskCorruptedException",
             "own-info");
@@ -84,7 +91,7 @@ class ConsoleLoggingTest {
         Path file = dir.resolve("unit.log");
         assertThat(file).exists();
         assertThat(Files.readString(file)).contains("benign-fresh-0", "no existing state", "benign-behind-0",
-            "TaskCorruptedException", "benign-wrapped", "benign-warning", "benign-info", "real-broker-error",
+            "TaskCorruptedException", "benign-wrapped", "benign-registration", "benign-warning", "benign-info", "real-broker-error",
             "real-own-error", "own-info");
     }
 
