@@ -77,6 +77,11 @@ final class ReplayCommand implements Callable<Integer> {
             analyzer.awaitRunning(Duration.ofSeconds(120));
             cmd.getOut().printf("replaying %s into %s.* (application id %s)%s%n", runs.isEmpty() ? "every run" : runs, out.prefix(),
                 appId, plugins.isEmpty() ? "" : ", plug-ins " + plugins.stream().map(p -> p.id()).toList());
+            if (progress.resumes()) {
+                cmd.getOut().printf(Locale.ROOT, "application id %s has replayed part of this log already: it resumes "
+                    + "from its committed offsets, %d of the log's %d records left%n", appId, progress.records(),
+                    progress.logRecords());
+            }
             long start = System.nanoTime();
             if (!progress.awaitCaughtUp(Duration.ofSeconds(timeout), () -> analyzer.failure() != null)) {
                 if (analyzer.failure() != null) {

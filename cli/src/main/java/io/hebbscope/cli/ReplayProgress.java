@@ -31,17 +31,23 @@ final class ReplayProgress {
     private final Map<TopicPartition, Long> inputEnds;
     private final long records;
     private final long bytes;
+    private final long logRecords;
 
     private ReplayProgress(Properties clientProps, String applicationId, Map<TopicPartition, Long> inputEnds, long records,
-                           long bytes) {
+                           long bytes, long logRecords) {
         this.clientProps = clientProps;
         this.applicationId = applicationId;
         this.inputEnds = inputEnds;
         this.records = records;
         this.bytes = bytes;
+        this.logRecords = logRecords;
     }
 
-    /** Notes where the input topics end now, how many records and bytes they hold. */
+    /**
+     * Notes where the input topics end now and how many records and bytes are left to replay: all of them for a new
+     * application id; for one that has committed offsets already (an interrupted replay started again), what lies
+     * after them, the bytes in proportion to the records of each partition.
+     */
     static ReplayProgress capture(Properties clientProps, Topics in, String applicationId) throws Exception {
         try (Admin admin = Admin.create(clientProps)) {
             List<String> inputs = List.of(in.runs().name(), in.trainMetrics().name(), in.layerSteps().name(),
@@ -56,8 +62,24 @@ final class ReplayProgress {
             }
             Map<TopicPartition, Long> ends = offsets(admin.listOffsets(latest));
             Map<TopicPartition, Long> begins = offsets(admin.listOffsets(earliest));
-            long records = ends.entrySet().stream().mapToLong(e -> e.getValue() - begins.get(e.getKey())).sum();
-            return new ReplayProgress(clientProps, applicationId, ends, records, logBytes(admin, ends));
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
+                .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+            Map<TopicPartition, Long> partitionBytes = logBytes(admin, ends);
+            long logRecords = 0;
+            long records = 0;
+            long bytes = partitionBytes == null ? -1 : 0;
+            for (var e : ends.entrySet()) {
+                long begin = begins.get(e.getKey());
+                long inLog = e.getValue() - begin;
+                OffsetAndMetadata done = committed.get(e.getKey());
+                long left = done == null ? inLog : Math.max(0, e.getValue() - Math.max(begin, done.offset()));
+                logRecords += inLog;
+                records += left;
+                if (partitionBytes != null && inLog > 0) {
+                    bytes += Math.round(partitionBytes.getOrDefault(e.getKey(), 0L) * (double) left / inLog);
+                }
+            }
+            return new ReplayProgress(clientProps, applicationId, ends, records, bytes, logRecords);
         }
     }
 
@@ -82,26 +104,26 @@ final class ReplayProgress {
     }
 
     /**
-     * The bytes of these partitions' logs; -1 when the user may not describe the brokers' log directories (that
-     * takes DESCRIBE on the cluster, which the replay role does not need otherwise).
+     * The bytes of each of these partitions' logs; null when the user may not describe the brokers' log directories
+     * (that takes DESCRIBE on the cluster, which the replay role does not need otherwise).
      */
-    private static long logBytes(Admin admin, Map<TopicPartition, Long> partitions) throws Exception {
+    private static Map<TopicPartition, Long> logBytes(Admin admin, Map<TopicPartition, Long> partitions) throws Exception {
         Map<Integer, Map<String, LogDirDescription>> dirs;
         try {
             dirs = admin.describeLogDirs(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).stream()
                 .map(n -> n.id()).toList()).allDescriptions().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof ClusterAuthorizationException) {
-                return -1;
+                return null;
             }
             throw e;
         }
-        long bytes = 0;
+        Map<TopicPartition, Long> bytes = new HashMap<>();
         for (var broker : dirs.values()) {
             for (var dir : broker.values()) {
                 for (var replica : dir.replicaInfos().entrySet()) {
                     if (partitions.containsKey(replica.getKey()) && !replica.getValue().isFuture()) {
-                        bytes += replica.getValue().size();
+                        bytes.merge(replica.getKey(), replica.getValue().size(), Math::max);
                     }
                 }
             }
@@ -143,11 +165,21 @@ final class ReplayProgress {
         return false;
     }
 
+    /** Records left to replay when it started. */
     long records() {
         return records;
     }
 
-    /** The input logs' size in bytes, -1 when unknown. */
+    /** Records in the input logs; more than {@link #records()} when the application id resumes an earlier replay. */
+    long logRecords() {
+        return logRecords;
+    }
+
+    boolean resumes() {
+        return records < logRecords;
+    }
+
+    /** The bytes left to replay (the input logs' size for a new application id), -1 when unknown. */
     long bytes() {
         return bytes;
     }

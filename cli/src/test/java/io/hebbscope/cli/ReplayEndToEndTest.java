@@ -85,7 +85,7 @@ class ReplayEndToEndTest {
         }
     }
 
-    private int cli(String... args) {
+    private String cli(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cl = Hebbscope.commandLine();
@@ -94,7 +94,7 @@ class ReplayEndToEndTest {
         int code = cl.execute(args);
         assertThat(code).as("%s%n%s", out, err).isZero();
         assertThat(out.toString()).contains("replayed");
-        return code;
+        return out.toString();
     }
 
     @Test
@@ -132,9 +132,17 @@ class ReplayEndToEndTest {
 
         cli("replay", "--bootstrap-servers", live.bootstrapServers(), "--topic-prefix", "rl", "--run", "replayed",
             "--output-topic-prefix", "rl-replay", "--plugin-dir", plugins.toString(), "--plugins", "test-mean-hebbian",
-            "--stream-threads", "3"); // the tasks spread over threads: the same results as the live single thread
+            "--stream-threads", "3", // the tasks spread over threads: the same results as the live single thread
+            "--application-id", "rl-replay-app");
         Results replayed = Results.read(a, new Topics("rl-replay"), "replayed");
         assertThat(replayed).isEqualTo(liveResults);
+        // The same application id again resumes from its committed offsets: nothing left, said so, nothing repeated.
+        String again = cli("replay", "--bootstrap-servers", live.bootstrapServers(), "--topic-prefix", "rl", "--run", "replayed",
+            "--output-topic-prefix", "rl-replay", "--plugin-dir", plugins.toString(), "--plugins", "test-mean-hebbian",
+            "--application-id", "rl-replay-app");
+        assertThat(again).containsPattern("application id rl-replay-app has replayed part of this log already: it resumes "
+            + "from its committed offsets, 0 of the log's [1-9][0-9]* records left").contains("replayed 0 records");
+        assertThat(Results.read(a, new Topics("rl-replay"), "replayed")).isEqualTo(liveResults);
         assertThat(TopicReader.readAll(a, new Topics("rl-replay").layerAlignment())).allMatch(l -> l.getRunId().equals("replayed"));
 
         Path export = dir.resolve("export");
