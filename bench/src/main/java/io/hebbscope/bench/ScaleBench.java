@@ -40,8 +40,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * statistics (every step) and tensors only at their own cadence. On one in-process broker: step time of (a) training
  * alone, (b) with the probe's terms, (c) with statistics computed and published, taking turns step by step in one run
  * (a shared machine's load weighs on the three alike); (d) in a run of its own with statistics every step and tensors
- * at the policy's cadence; the cost of the update sketch (the analyzer's lookup form and the
- * trainer's histogram form) and of the row statistics on the largest layer; and the live lag of one trainer at full
+ * at the policy's cadence; the cost of the update sketch (the exact lookup form and the
+ * histogram form the trainer and the analyzer use) and of the row statistics on the largest layer; and the live lag of one trainer at full
  * speed under policy (d) with the analyzer running live in this JVM. Writes {@code scale.md} and {@code scale.json}.
  */
 public final class ScaleBench {
@@ -309,7 +309,7 @@ public final class ScaleBench {
             r.statisticsAndTensorsRatio());
         LayerCosts c = r.largestLayer();
         sb.append(String.format(Locale.ROOT, "%nLargest layer %s, %d x %d = %,d weights (median of %d): update sketch, the "
-                + "analyzer's lookup form (32 multiply-adds per weight) %.1f ms, the trainer's histogram form (4 additions per "
+                + "exact lookup form (32 multiply-adds per weight) %.1f ms, the histogram form of the trainer and the analyzer (4 additions per "
                 + "weight) %.1f ms; the seven row statistics with INDArray reductions %.1f ms.%n", c.layer(), c.rows(), c.cols(),
             c.elements(), REPETITIONS, c.sketchLookupMs(), c.sketchHistogramMs(), c.rowStatisticsMs()));
         Lag s = r.statisticsOnlyLag();

@@ -12,10 +12,11 @@ import java.nio.FloatBuffer;
  * numbers per step instead of the whole tensors (relative error about 1/sqrt(2K) = 12.5%).
  *
  * <p>Three forms compute it, all in float64 from float32 values: {@link #ofByBranches} is the definition, one branch
- * per sign; {@link #of} looks eight signs up at once and gives bit for bit the same sums (the analyzer's form);
- * {@link #accumulate} + {@link #fold} sort each element's value into four histograms of 256 bins, one per byte of its
- * 32 sign bits, and apply the signs to the 1,024 bin totals at the end: 4 additions per element instead of 32, the
- * same sums up to float64 rounding (the order of the additions differs), about ten times faster (the trainer's form).
+ * per sign; {@link #of} looks eight signs up at once and gives bit for bit the same sums; {@link #accumulate} +
+ * {@link #fold} sort each element's value into four histograms of 256 bins, one per byte of its 32 sign bits, and
+ * apply the signs to the 1,024 bin totals at the end: 4 additions per element instead of 32, the same sums up to
+ * float64 rounding (the order of the additions differs), four to ten times faster (the form the trainer and the
+ * analyzer use).
  */
 public final class UpdateSketch {
     public static final int SIZE = 32;

@@ -66,10 +66,7 @@ public final class LayerStepValidator {
         }
         check(Double.isFinite(s.getWeightNorm()), "non_finite", "weight norm is " + s.getWeightNorm());
         double[] sums = RowSums.of(gradient, signal, hebbian, update, rows, cols);
-        // tensors of a step that also has statistics only serve the check against them: the faster form will do
-        double[] sketch = s.getWithStats()
-            ? io.hebbscope.schema.UpdateSketch.byHistogram(java.nio.FloatBuffer.wrap(update), 0, s.getRowOffset(), rows, cols)
-            : UpdateSketch.of(update, s.getRowOffset(), rows, cols);
+        double[] sketch = UpdateSketch.of(update, s.getRowOffset(), rows, cols);
         return BlockAlignment.newBuilder().setRunId(s.getRunId()).setLayer(s.getLayer()).setLayerIndex(s.getLayerIndex())
             .setStep(s.getStep()).setPreviousStep(s.getPreviousStep()).setEpoch(s.getEpoch())
             .setBlockIndex(s.getBlockIndex()).setBlockCount(s.getBlockCount()).setRowOffset(s.getRowOffset())
