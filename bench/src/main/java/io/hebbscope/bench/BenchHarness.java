@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.hebbscope.broker.EmbeddedKafkaBroker;
 import io.hebbscope.schema.TopicSetup;
 import io.hebbscope.schema.Topics;
+import io.hebbscope.trainer.ThreadPriority;
 import io.hebbscope.trainer.Trainer;
 import io.hebbscope.trainer.TrainerConfig;
 import io.hebbscope.trainer.bench.StepTimeBench;
@@ -36,7 +37,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
 public final class BenchHarness {
     /** Nothing here should take this long; it only keeps a broken component from hanging the bench. */
     private static final Duration SAFETY_LIMIT = Duration.ofMinutes(15);
-    private static final int PHASES = 12;
+    private static final int PHASES = 14;
 
     /**
      * @param cliMainClass         the command line's main class: the stored-log, replay and recovery analyzers run
@@ -147,6 +148,15 @@ public final class BenchHarness {
             }
             LiveLag.Result lagN = LiveLag.run(client, new Topics("bench-lag-" + settings.trainers()), many, policy,
                 work.resolve("lag-n-state"), SAFETY_LIMIT);
+            step("live lag: 1 trainer yielding to the analyzer (nice " + ThreadPriority.YIELDING_NICE + "), as in the demo");
+            LiveLag.Result lag1Yielding = LiveLag.run(client, new Topics("bench-lag-1-yielding"),
+                List.of(lagBase.toBuilder().runId(runId("lag-1-yielding")).build()), policy,
+                work.resolve("lag-1-yielding-state"), SAFETY_LIMIT, true);
+            step("live lag: " + settings.trainers() + " trainers yielding to the analyzer");
+            List<TrainerConfig> manyYielding = many.stream()
+                .map(c -> c.toBuilder().runId(c.runId().replace("-lag-", "-lag-yielding-")).build()).toList();
+            LiveLag.Result lagNYielding = LiveLag.run(client, new Topics("bench-lag-" + settings.trainers() + "-yielding"),
+                manyYielding, policy, work.resolve("lag-n-yielding-state"), SAFETY_LIMIT, true);
 
             step("live lag: " + settings.trainerProcesses() + " trainer processes at once, one analyzer process");
             TrainerConfig fleetBase = lagBase.toBuilder().runId(runId("fleet")).build();
@@ -171,7 +181,9 @@ public final class BenchHarness {
                 mainPass.mbPerSecondFromStart() / cp.mbPerSecond(), mainPass.mbPerSecondFromRunning() / cp.fetchMbPerSecond(),
                 mainPass.mbPerSecondFromRunning() / trainer.mbPerSecond(), replayPass.mbPerSecondFromStart() / cp.mbPerSecond(),
                 replayPass.mbPerSecondFromRunning() / cp.fetchMbPerSecond());
-            BenchReport.Lags lags = new BenchReport.Lags(lag(lag1), lag(lagN));
+            BenchReport.Lags lags = new BenchReport.Lags(lag(lag1), lag(lagN), lag(lag1Yielding), lag(lagNYielding),
+                lag1Yielding.trainerMbPerSecond() / lag1.trainerMbPerSecond(),
+                lagNYielding.trainerMbPerSecond() / lagN.trainerMbPerSecond());
             BenchReport.RecoveryTimes recoveryTimes = new BenchReport.RecoveryTimes(recovery.killToOutputSeconds(),
                 recovery.restartToOutputSeconds(), recovery.restartToRunningSeconds(), recovery.outputsBeforeKill(),
                 recovery.stepsPerSecond());

@@ -69,7 +69,12 @@ public record BenchReport(String createdAt, Machine machine, Settings settings, 
     /** Publish time to LayerAlignment visible to a read_committed consumer, over every (run, layer, step). */
     public record Lag(int trainers, int samples, double p50Ms, double p99Ms, double maxMs) {}
 
-    public record Lags(Lag oneTrainer, Lag trainers) {}
+    /**
+     * Full speed, and yielding: the trainers' threads at a lower OS priority (the demo's way), their publish rate then
+     * a share of their full-speed rate ({@code ...YieldingSpeed}).
+     */
+    public record Lags(Lag oneTrainer, Lag trainers, Lag oneTrainerYielding, Lag trainersYielding,
+                       double oneTrainerYieldingSpeed, double trainersYieldingSpeed) {}
 
     /** Lag of one run of the fleet over all its (layer, step). */
     public record RunLag(String runId, int samples, double p50Ms, double p99Ms, double maxMs) {}

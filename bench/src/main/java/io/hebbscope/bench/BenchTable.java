@@ -35,6 +35,8 @@ public final class BenchTable {
         "replay, from RUNNING",
         "live lag, 1 trainer (p50 / p99 / max)",
         "live lag, %d trainers (p50 / p99 / max)",
+        "live lag, 1 trainer yielding to the analyzer (p50 / p99 / max)",
+        "live lag, %d trainers yielding to the analyzer (p50 / p99 / max)",
         "live lag, trainer processes, 1 analyzer (p50 / p99 / max)",
         "live lag, trainer processes, 2 analyzer instances (p50 / p99 / max)",
         "recovery: kill -9 to next output",
@@ -78,13 +80,16 @@ public final class BenchTable {
             ratio(an.replayFromRunningRatio()), NONE, null));
         rows.add(lag(FIGURES.get(14), r.lag().oneTrainer()));
         rows.add(lag(String.format(Locale.ROOT, FIGURES.get(15), n), r.lag().trainers()));
-        rows.add(fleet(FIGURES.get(16), r.fleet().oneAnalyzer()));
-        rows.add(fleet(FIGURES.get(17), r.fleet().twoAnalyzers()));
+        rows.add(yielding(FIGURES.get(16), r.lag().oneTrainerYielding(), r.lag().oneTrainerYieldingSpeed()));
+        rows.add(yielding(String.format(Locale.ROOT, FIGURES.get(17), n), r.lag().trainersYielding(),
+            r.lag().trainersYieldingSpeed()));
+        rows.add(fleet(FIGURES.get(18), r.fleet().oneAnalyzer()));
+        rows.add(fleet(FIGURES.get(19), r.fleet().twoAnalyzers()));
         var rec = r.recovery();
         boolean recovered = rec.killToOutputSeconds() <= 10;
-        rows.add(new Row(FIGURES.get(18), seconds(rec.killToOutputSeconds()), NONE, NONE, "≤ 10 s" + mark(recovered),
+        rows.add(new Row(FIGURES.get(20), seconds(rec.killToOutputSeconds()), NONE, NONE, "≤ 10 s" + mark(recovered),
             recovered));
-        rows.add(new Row(FIGURES.get(19), seconds(rec.restartToOutputSeconds()) + " (" + seconds(rec.restartToRunningSeconds())
+        rows.add(new Row(FIGURES.get(21), seconds(rec.restartToOutputSeconds()) + " (" + seconds(rec.restartToRunningSeconds())
             + ")", NONE, NONE, NONE, null));
         return rows;
     }
@@ -144,6 +149,13 @@ public final class BenchTable {
         boolean met = lag.p99Ms() <= 2000;
         return new Row(figure, String.format(Locale.ROOT, "%s / %s / %s", seconds(lag.p50Ms() / 1e3),
             seconds(lag.p99Ms() / 1e3), seconds(lag.maxMs() / 1e3)), NONE, NONE, "p99 ≤ 2 s" + mark(met), met);
+    }
+
+    /** The yardstick column says how fast the yielding trainers went against their full speed. */
+    private static Row yielding(String figure, BenchReport.Lag lag, double speed) {
+        Row row = lag(figure, lag);
+        return new Row(figure, row.hebbscope(), String.format(Locale.ROOT, "trainers at %.2fx their full-speed publish rate",
+            speed), NONE, row.target(), row.met());
     }
 
     /** All runs' lag; the yardstick column names the worst run's p99 (bench.json has every run's). */

@@ -5,6 +5,7 @@ import io.hebbscope.analyzer.AnalyzerSettings;
 import io.hebbscope.schema.Topics;
 import io.hebbscope.trainer.LayerInfo;
 import io.hebbscope.trainer.Trainer;
+import io.hebbscope.trainer.ThreadPriority;
 import io.hebbscope.trainer.TrainerConfig;
 import io.hebbscope.trainer.publish.EventPublisher;
 import io.hebbscope.trainer.publish.PublishPolicy;
@@ -19,7 +20,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Trainers at full speed (threads of this JVM, one run each, into the same topics) with the analyzer running live
  * in this JVM, as the demo and a sweep run: the lag from a step's publish time to its LayerAlignment being visible
- * to a read_committed consumer, over every (run, layer, step); and the analyzer's live throughput.
+ * to a read_committed consumer, over every (run, layer, step); and the analyzer's live throughput. Yielding, the
+ * trainers' training and publisher threads run at {@link ThreadPriority#YIELDING_NICE}, as the demo's do: never held,
+ * they take the CPU the analysis leaves.
  */
 final class LiveLag {
     /**
@@ -47,6 +50,11 @@ final class LiveLag {
 
     static Result run(Properties client, Topics topics, List<TrainerConfig> configs, PublishPolicy policy, Path stateDir,
                       Duration safetyLimit) throws Exception {
+        return run(client, topics, configs, policy, stateDir, safetyLimit, false);
+    }
+
+    static Result run(Properties client, Topics topics, List<TrainerConfig> configs, PublishPolicy policy, Path stateDir,
+                      Duration safetyLimit, boolean yielding) throws Exception {
         BenchTopics.ensure(client, topics);
         List<Trainer> trainers = configs.stream().map(Trainer::new).toList();
         List<PublishClock> clocks = new ArrayList<>();
@@ -64,6 +72,10 @@ final class LiveLag {
                 Properties props = acked.attachTo(client);
                 Thread t = new Thread(() -> {
                     try (EventPublisher publisher = new EventPublisher(props, topics, policy)) {
+                        if (yielding) {
+                            ThreadPriority.lowerCurrentThread(ThreadPriority.YIELDING_NICE);
+                            publisher.yieldCpu(ThreadPriority.YIELDING_NICE);
+                        }
                         go.await();
                         trainer.run(clock, publisher, clock.afterPublisher());
                     } catch (Throwable e) {

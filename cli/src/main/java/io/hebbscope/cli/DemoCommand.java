@@ -5,6 +5,7 @@ import io.hebbscope.broker.EmbeddedKafkaBroker;
 import io.hebbscope.cli.logging.LogFile;
 import io.hebbscope.schema.TopicSetup;
 import io.hebbscope.schema.Topics;
+import io.hebbscope.trainer.ThreadPriority;
 import io.hebbscope.trainer.Trainer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -51,9 +52,9 @@ final class DemoCommand implements Callable<Integer> {
     int analysisTimeout;
 
     @Option(names = "--max-lag", defaultValue = "1", paramLabel = "SECONDS",
-        description = "Hold the training while the analysis is more than this far behind, until it is back within half "
-            + "of it: on one small machine the trainer's threads would otherwise take the cores the analyzer needs "
-            + "(default: ${DEFAULT-VALUE}; 0: never hold).")
+        description = "An analyzer shares this machine's cores: the training and publisher threads run at a lower OS "
+            + "priority (nice " + ThreadPriority.YIELDING_NICE + "), and the training is held while the analysis is more "
+            + "than this far behind, until it is back within half of it (default: ${DEFAULT-VALUE}; 0: neither).")
     double maxLag;
 
     @CommandLine.Spec

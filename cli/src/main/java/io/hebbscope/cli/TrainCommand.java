@@ -3,6 +3,7 @@ package io.hebbscope.cli;
 import io.hebbscope.cli.logging.LogFile;
 import io.hebbscope.schema.TopicSetup;
 import io.hebbscope.schema.Topics;
+import io.hebbscope.trainer.ThreadPriority;
 import io.hebbscope.trainer.Trainer;
 import io.hebbscope.trainer.TrainerConfig;
 import io.hebbscope.trainer.publish.ResumePoint;
@@ -46,9 +47,9 @@ final class TrainCommand implements Callable<Integer> {
     int waitForAnalysis;
 
     @Option(names = "--max-lag", defaultValue = "0", paramLabel = "SECONDS",
-        description = "Hold the training while the analysis is more than this far behind, until it is back within half "
-            + "of it: on one small machine the trainer's threads would otherwise take the cores the analyzer needs "
-            + "(default: ${DEFAULT-VALUE}; 0: never hold).")
+        description = "An analyzer shares this machine's cores: the training and publisher threads run at a lower OS "
+            + "priority (nice " + ThreadPriority.YIELDING_NICE + "), and the training is held while the analysis is more "
+            + "than this far behind, until it is back within half of it (default: ${DEFAULT-VALUE}; 0: neither).")
     double maxLag;
 
     @Option(names = "--resume", paramLabel = "RUN_ID",

@@ -2,6 +2,7 @@ package io.hebbscope.cli;
 
 import io.hebbscope.schema.LayerAlignment;
 import io.hebbscope.schema.Topics;
+import io.hebbscope.trainer.ThreadPriority;
 import io.hebbscope.trainer.Trainer;
 import io.hebbscope.trainer.TrainerConfig;
 import io.hebbscope.trainer.RunSummary;
@@ -52,7 +53,15 @@ final class TrainingSession {
             // After the publisher: the display takes each step's publish time; the pacer reads the display's lag.
             AnalysisPacer pacer = maxLag.isZero() ? null : new AnalysisPacer(maxLag, STALLED_ANALYSIS, display::lag,
                 display::analyzedStep, analyzerFailure, out);
-            RunSummary summary = pacer == null ? trainer.run(publisher, display) : trainer.run(publisher, display, pacer);
+            RunSummary summary;
+            if (pacer == null) {
+                summary = trainer.run(publisher, display);
+            } else {
+                // An analyzer shares the cores: the training and publisher threads yield to it (a lower OS priority),
+                // and the pacer holds the training should the analysis still fall behind.
+                publisher.yieldCpu(ThreadPriority.YIELDING_NICE);
+                summary = onYieldingThread(() -> trainer.run(publisher, display, pacer));
+            }
             double seconds = (System.nanoTime() - start) / 1e9;
             out.printf(Locale.ROOT, "training %s after %d steps in %.1f s: train loss %.5f, validation loss %s%s%n",
                 summary.status(), summary.steps(), seconds, summary.finalTrainLoss(),
@@ -82,6 +91,41 @@ final class TrainingSession {
                 ResultTable.print(out, alignment.values());
             }
             return new Result(summary, alignment, publisher.recordsSent(), publisher.bytesSent(), seconds);
+        }
+    }
+
+    /**
+     * Runs the training on a thread of its own at {@link ThreadPriority#YIELDING_NICE}: a thread's nice value cannot
+     * be lowered back without privileges, and threads inherit it, so the calling thread keeps its own. An interrupt
+     * of the caller reaches the training (which then stops as "interrupted"); its exceptions are rethrown here.
+     */
+    static RunSummary onYieldingThread(Supplier<RunSummary> training) throws InterruptedException {
+        CompletableFuture<RunSummary> result = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            ThreadPriority.lowerCurrentThread(ThreadPriority.YIELDING_NICE);
+            try {
+                result.complete(training.get());
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+        }, "hebbscope-trainer");
+        t.setDaemon(true);
+        t.start();
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            t.interrupt();
+            t.join();
+            Thread.currentThread().interrupt();
+            return result.getNow(null);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
         }
     }
 

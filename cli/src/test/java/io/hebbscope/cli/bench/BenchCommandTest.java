@@ -52,6 +52,8 @@ class BenchCommandTest {
         "/analyzer/replayFromStartRatio", "/analyzer/replayFromRunningRatio",
         "/lag/oneTrainer/p50Ms", "/lag/oneTrainer/p99Ms", "/lag/oneTrainer/maxMs", "/lag/oneTrainer/samples",
         "/lag/trainers/p50Ms", "/lag/trainers/p99Ms", "/lag/trainers/maxMs", "/lag/trainers/samples",
+        "/lag/oneTrainerYielding/p99Ms", "/lag/oneTrainerYielding/samples", "/lag/trainersYielding/p99Ms",
+        "/lag/trainersYielding/samples", "/lag/oneTrainerYieldingSpeed", "/lag/trainersYieldingSpeed",
         "/recovery/killToOutputSeconds", "/recovery/restartToOutputSeconds", "/recovery/restartToRunningSeconds",
         "/recovery/outputsBeforeKill");
 

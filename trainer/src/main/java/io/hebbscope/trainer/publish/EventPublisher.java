@@ -9,6 +9,7 @@ import io.hebbscope.schema.TopicSetup;
 import io.hebbscope.schema.Topics;
 import io.hebbscope.trainer.Checkpoint;
 import io.hebbscope.trainer.LayerInfo;
+import io.hebbscope.trainer.ThreadPriority;
 import io.hebbscope.trainer.RunInfo;
 import io.hebbscope.trainer.RunSummary;
 import io.hebbscope.trainer.StepRecord;
@@ -68,6 +69,7 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
     private final BlockingQueue<Job> queue;
     private final ConcurrentLinkedQueue<StepCopy> freeCopies = new ConcurrentLinkedQueue<>();
     private final Thread publisherThread;
+    private volatile int requestedNice;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final AtomicLong recordsSent = new AtomicLong();
     private final AtomicLong bytesSent = new AtomicLong();
@@ -272,7 +274,16 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
         }
     }
 
+    /**
+     * Runs the publisher thread at {@code nice} ({@link ThreadPriority}) from its next job on: its encoding and the
+     * Hebbian term's product are the trainer's work too, which yields to an analyzer sharing the cores.
+     */
+    public void yieldCpu(int nice) {
+        requestedNice = nice;
+    }
+
     private void publishUntilStopped() {
+        int appliedNice = 0;
         while (true) {
             Job job;
             try {
@@ -282,6 +293,11 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
             }
             if (job instanceof Stop) {
                 return;
+            }
+            int nice = requestedNice;
+            if (nice > appliedNice) {
+                ThreadPriority.lowerCurrentThread(nice);
+                appliedNice = nice;
             }
             try {
                 publish(job);

@@ -175,6 +175,55 @@ class EventPublisherTest {
         }
     }
 
+    /** The nice value of this JVM's threads named {@code name} (their first 15 characters, as Linux keeps them). */
+    private static List<Integer> niceOfThreads(String name) throws Exception {
+        List<Integer> nice = new ArrayList<>();
+        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+            for (var task : tasks.toList()) {
+                try {
+                    if (java.nio.file.Files.readString(task.resolve("comm")).trim().equals(name.substring(0, 15))) {
+                        String stat = java.nio.file.Files.readString(task.resolve("stat"));
+                        nice.add(Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]));
+                    }
+                } catch (java.io.IOException ended) {
+                    // the thread ended while listed
+                }
+            }
+        }
+        return nice;
+    }
+
+    @Test
+    void aYieldingPublisherEncodesAtALowerPriorityAndLosesNothing() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isSymbolicLink(java.nio.file.Path.of("/proc/thread-self")),
+            "Linux only");
+        Topics topics = topics("yielding", Map.of());
+        PublishPolicy policy = new PublishPolicy(1, 4, DType.FLOAT32, 1024);
+        Trainer trainer = new Trainer(small("yielding-run").epochs(1).build());
+        List<Integer> duringTraining = new ArrayList<>();
+        long sent;
+        try (EventPublisher publisher = new EventPublisher(client, topics, policy, 1)) {
+            publisher.yieldCpu(io.hebbscope.trainer.ThreadPriority.YIELDING_NICE);
+            trainer.run(publisher, new TrainingListener() {
+                @Override
+                public void onStep(StepRecord step) {
+                    if (step.step() == 6) {
+                        try {
+                            duringTraining.addAll(niceOfThreads("hebbscope-publisher"));
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                }
+            });
+            sent = publisher.recordsSent();
+        }
+        assertThat(duringTraining).containsExactly(io.hebbscope.trainer.ThreadPriority.YIELDING_NICE);
+        int blocks = blocksPerStep(trainer.runInfo().layers(), policy);
+        assertThat(readAll(topics.runs().name()).size() + readAll(topics.trainMetrics().name()).size()
+            + readAll(topics.layerSteps().name()).size()).isEqualTo(sent).isEqualTo(2 + 8 + 8 * blocks);
+    }
+
     /** A producer whose sends wait for permits: the publisher thread stalls as on a slow broker. */
     static final class HeldBackProducer extends MockProducer<String, byte[]> {
         final Semaphore permits = new Semaphore(0);
