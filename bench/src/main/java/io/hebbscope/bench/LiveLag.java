@@ -50,17 +50,24 @@ final class LiveLag {
 
     static Result run(Properties client, Topics topics, List<TrainerConfig> configs, PublishPolicy policy, Path stateDir,
                       Duration safetyLimit) throws Exception {
-        return run(client, topics, configs, policy, stateDir, safetyLimit, false);
+        return run(client, topics, configs, policy, stateDir, safetyLimit, false, 1);
     }
 
     static Result run(Properties client, Topics topics, List<TrainerConfig> configs, PublishPolicy policy, Path stateDir,
                       Duration safetyLimit, boolean yielding) throws Exception {
+        return run(client, topics, configs, policy, stateDir, safetyLimit, yielding, 1);
+    }
+
+    /** @param streamThreads the analyzer's Kafka Streams threads */
+    static Result run(Properties client, Topics topics, List<TrainerConfig> configs, PublishPolicy policy, Path stateDir,
+                      Duration safetyLimit, boolean yielding, int streamThreads) throws Exception {
         BenchTopics.ensure(client, topics);
         List<Trainer> trainers = configs.stream().map(Trainer::new).toList();
         List<PublishClock> clocks = new ArrayList<>();
         try (AckedBytes acked = new AckedBytes();
              Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, topics.prefix() + "-analyzer",
-                 stateDir, AnalyzerSettings.DEFAULTS, "127.0.0.1", -1, BenchTopics.PARTITIONS, (short) 1));
+                 stateDir, AnalyzerSettings.DEFAULTS, "127.0.0.1", -1, BenchTopics.PARTITIONS, (short) 1)
+                 .withStreamThreads(streamThreads));
              AlignmentArrivals arrivals = new AlignmentArrivals(client, topics)) {
             analyzer.awaitRunning(safetyLimit);
             CountDownLatch go = new CountDownLatch(1);

@@ -6,6 +6,7 @@ import io.hebbscope.broker.EmbeddedKafkaBroker;
 import io.hebbscope.schema.Topics;
 import io.hebbscope.schema.UpdateSketch;
 import io.hebbscope.trainer.LayerInfo;
+import io.hebbscope.trainer.ThreadPriority;
 import io.hebbscope.trainer.Trainer;
 import io.hebbscope.trainer.TrainerConfig;
 import io.hebbscope.trainer.bench.StepTimeBench;
@@ -46,7 +47,9 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class ScaleBench {
     private static final Duration SAFETY_LIMIT = Duration.ofMinutes(60);
-    private static final int PHASES = 6;
+    private static final int PHASES = 7;
+    /** A tensor step's decoding on one thread, the next steps' statistics on the other. */
+    private static final int YIELDING_STREAM_THREADS = 2;
     private static final int REPETITIONS = 7;
 
     /**
@@ -69,7 +72,7 @@ public final class ScaleBench {
                          int batchSize, int statsEvery, int publishEvery, String dtype, int warmupSteps, int measuredSteps,
                          BenchReport.Timing trainingAlone, BenchReport.Timing probe, BenchReport.Timing statistics,
                          BenchReport.Timing statisticsAndTensors, double statisticsRatio, double statisticsAndTensorsRatio,
-                         LayerCosts largestLayer, Lag statisticsOnlyLag, Lag lag) {}
+                         LayerCosts largestLayer, Lag statisticsOnlyLag, Lag lag, Lag yieldingLag) {}
 
     private final Settings settings;
     private final PrintWriter log;
@@ -142,13 +145,22 @@ public final class ScaleBench {
             Lag lag = lag(r, policy);
             log.printf(Locale.ROOT, "lag p50 %.0f ms, p99 %.0f ms, max %.0f ms (p99 on tensor steps %.0f ms, on the others %.0f ms)%n",
                 lag.p50Ms(), lag.p99Ms(), lag.maxMs(), lag.p99MsTensorSteps(), lag.p99MsStatisticsOnlySteps());
+            step("live lag: the same, the trainer yielding to the analyzer (as in the demo), analyzer with "
+                + YIELDING_STREAM_THREADS + " stream threads");
+            LiveLag.Result ry = LiveLag.run(client, new Topics("scale-lag-yielding"),
+                List.of(base.toBuilder().runId(runId("lag-yielding")).epochs(lagEpochs).build()), policy,
+                work.resolve("lag-yielding-state"), SAFETY_LIMIT, true, YIELDING_STREAM_THREADS);
+            Lag yieldingLag = lag(ry, policy);
+            log.printf(Locale.ROOT, "lag p50 %.0f ms, p99 %.0f ms, max %.0f ms (p99 on tensor steps %.0f ms, on the others %.0f ms)%n",
+                yieldingLag.p50Ms(), yieldingLag.p99Ms(), yieldingLag.maxMs(), yieldingLag.p99MsTensorSteps(),
+                yieldingLag.p99MsStatisticsOnlySteps());
 
             step("writing");
             double loadAtEnd = Math.max(0, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
             Report report = new Report(createdAt, machine, loadAtEnd, base.widthsString(), parameters, base.batchSize(),
                 policy.statsEvery(), policy.every(), policy.dtype().name().toLowerCase(Locale.ROOT), settings.warmup(),
                 settings.steps(), timing(alone), timing(probe), timing(statistics), timing(both),
-                statistics.medianMs() / alone.medianMs(), both.medianMs() / alone.medianMs(), costs, statsLag, lag);
+                statistics.medianMs() / alone.medianMs(), both.medianMs() / alone.medianMs(), costs, statsLag, lag, yieldingLag);
             write(report);
             return report;
         } finally {
@@ -323,6 +335,13 @@ public final class ScaleBench {
                 + "Published: %,d LayerStats records (%.2f MB), %,d LayerStep records (%.1f MB) in %.0f s.%n", l.samples(),
             l.p50Ms() / 1e3, l.p99Ms() / 1e3, l.maxMs() / 1e3, l.p99MsTensorSteps() / 1e3, l.p99MsStatisticsOnlySteps() / 1e3,
             l.layerStatsRecords(), l.layerStatsMb(), l.layerStepRecords(), l.layerStepMb(), l.trainerSeconds()));
+        Lag y = r.yieldingLag();
+        sb.append(String.format(Locale.ROOT, "%nLive lag, the same with the trainer yielding to the analyzer (training and "
+                + "publisher threads at nice %d, as in the demo) and %d stream threads, %d (layer, step) samples: p50 %.2f s, "
+                + "p99 %.2f s, max %.2f s; p99 over steps with tensors %.2f s, over the others %.2f s; trained in %.0f s "
+                + "(%.2fx the full-speed run's time).%n", ThreadPriority.YIELDING_NICE, YIELDING_STREAM_THREADS, y.samples(),
+            y.p50Ms() / 1e3, y.p99Ms() / 1e3, y.maxMs() / 1e3, y.p99MsTensorSteps() / 1e3, y.p99MsStatisticsOnlySteps() / 1e3,
+            y.trainerSeconds(), y.trainerSeconds() / l.trainerSeconds()));
         return sb.toString();
     }
 

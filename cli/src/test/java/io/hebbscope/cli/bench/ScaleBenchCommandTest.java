@@ -20,7 +20,8 @@ class ScaleBenchCommandTest {
         "/statistics/medianMs", "/statisticsAndTensors/medianMs", "/statisticsRatio", "/statisticsAndTensorsRatio",
         "/largestLayer/sketchLookupMs", "/largestLayer/sketchHistogramMs", "/largestLayer/rowStatisticsMs",
         "/lag/samples", "/lag/p50Ms", "/lag/p99Ms", "/lag/p99MsTensorSteps", "/lag/p99MsStatisticsOnlySteps",
-        "/lag/layerStatsRecords", "/lag/layerStepRecords", "/statisticsOnlyLag/p99Ms", "/statisticsOnlyLag/layerStatsRecords");
+        "/lag/layerStatsRecords", "/lag/layerStepRecords", "/statisticsOnlyLag/p99Ms", "/statisticsOnlyLag/layerStatsRecords",
+        "/yieldingLag/p99Ms", "/yieldingLag/layerStepRecords");
 
     @TempDir
     Path out;
