@@ -69,6 +69,11 @@ final class ReplayCommand implements Callable<Integer> {
         String appId = applicationId != null ? applicationId : "hebbscope-replay-" + now;
         var client = kafka.connect(cmd);
         ReplayProgress progress = ReplayProgress.capture(client, in, appId);
+        if (progress.resumes() && outputPrefix == null) {
+            throw new CommandLine.ParameterException(cmd, "application id " + appId + " has replayed part of this log "
+                + "already: give the --output-topic-prefix it wrote to, to finish that replay, or a new --application-id "
+                + "to replay the whole log (without either, the rest would go to new topics of their own)");
+        }
         Path state = Files.createTempDirectory("hebbscope-replay");
         try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, in, appId, state, settings, analysis.metricsHost,
             analysis.metricsPort, analysis.partitions, replicas.replication).withOutputTopics(out).withMetricsAuth(metricsAuth)

@@ -29,15 +29,17 @@ final class ReplayProgress {
     private final Properties clientProps;
     private final String applicationId;
     private final Map<TopicPartition, Long> inputEnds;
+    private final Map<TopicPartition, Long> inputBegins;
     private final long records;
     private final long bytes;
     private final long logRecords;
 
-    private ReplayProgress(Properties clientProps, String applicationId, Map<TopicPartition, Long> inputEnds, long records,
-                           long bytes, long logRecords) {
+    private ReplayProgress(Properties clientProps, String applicationId, Map<TopicPartition, Long> inputEnds,
+                           Map<TopicPartition, Long> inputBegins, long records, long bytes, long logRecords) {
         this.clientProps = clientProps;
         this.applicationId = applicationId;
         this.inputEnds = inputEnds;
+        this.inputBegins = inputBegins;
         this.records = records;
         this.bytes = bytes;
         this.logRecords = logRecords;
@@ -79,7 +81,7 @@ final class ReplayProgress {
                     bytes += Math.round(partitionBytes.getOrDefault(e.getKey(), 0L) * (double) left / inLog);
                 }
             }
-            return new ReplayProgress(clientProps, applicationId, ends, records, bytes, logRecords);
+            return new ReplayProgress(clientProps, applicationId, ends, begins, records, bytes, logRecords);
         }
     }
 
@@ -145,7 +147,8 @@ final class ReplayProgress {
             while (System.nanoTime() < deadline && !failed.getAsBoolean()) {
                 Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
                     .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-                boolean inputsDone = inputEnds.entrySet().stream().allMatch(e -> e.getValue() == 0
+                // a partition with nothing in it (never written, or emptied by retention) has nothing to commit
+                boolean inputsDone = inputEnds.entrySet().stream().allMatch(e -> e.getValue().equals(inputBegins.get(e.getKey()))
                     || (committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() >= e.getValue()));
                 boolean internalDone = true;
                 if (inputsDone) {

@@ -99,11 +99,11 @@ final class TrainingSession {
      * be lowered back without privileges, and threads inherit it, so the calling thread keeps its own. An interrupt
      * of the caller reaches the training (which then stops as "interrupted"); its exceptions are rethrown here.
      */
-    static RunSummary onYieldingThread(Supplier<RunSummary> training) throws InterruptedException {
+    static RunSummary onYieldingThread(Supplier<RunSummary> training) {
         CompletableFuture<RunSummary> result = new CompletableFuture<>();
         Thread t = new Thread(() -> {
-            ThreadPriority.lowerCurrentThread(ThreadPriority.YIELDING_NICE);
             try {
+                ThreadPriority.lowerCurrentThread(ThreadPriority.YIELDING_NICE);
                 result.complete(training.get());
             } catch (Throwable e) {
                 result.completeExceptionally(e);
@@ -111,14 +111,22 @@ final class TrainingSession {
         }, "hebbscope-trainer");
         t.setDaemon(true);
         t.start();
-        try {
-            return result.get();
-        } catch (InterruptedException e) {
-            t.interrupt();
-            t.join();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join(); // the training stops at its next step once interrupted; nothing closes under it meanwhile
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+                t.interrupt();
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
-            return result.getNow(null);
-        } catch (ExecutionException e) {
+        }
+        try {
+            return result.join();
+        } catch (java.util.concurrent.CompletionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }

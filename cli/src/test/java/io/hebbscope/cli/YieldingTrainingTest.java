@@ -21,7 +21,7 @@ class YieldingTrainingTest {
     }
 
     @Test
-    void trainsAtTheYieldingNiceWhileTheCallerKeepsItsOwn() throws Exception {
+    void trainsAtTheYieldingNiceWhileTheCallerKeepsItsOwn() {
         assumeTrue(Files.isSymbolicLink(Path.of("/proc/thread-self")), "Linux only");
         OptionalInt caller = ThreadPriority.currentNice();
         assumeTrue(caller.isPresent() && caller.getAsInt() < ThreadPriority.YIELDING_NICE);
@@ -53,17 +53,13 @@ class YieldingTrainingTest {
         AtomicReference<RunSummary> returned = new AtomicReference<>();
         AtomicReference<Boolean> flagAfter = new AtomicReference<>();
         Thread caller = new Thread(() -> {
-            try {
-                returned.set(TrainingSession.onYieldingThread(() -> {
-                    started.countDown();
-                    while (!Thread.currentThread().isInterrupted()) {
-                        Thread.onSpinWait(); // a training loop checks its flag between steps
-                    }
-                    return summary("interrupted");
-                }));
-            } catch (InterruptedException e) {
-                throw new IllegalStateException("not rethrown: the training's own status says it", e);
-            }
+            returned.set(TrainingSession.onYieldingThread(() -> {
+                started.countDown();
+                while (!Thread.currentThread().isInterrupted()) {
+                    Thread.onSpinWait(); // a training loop checks its flag between steps
+                }
+                return summary("interrupted");
+            }));
             flagAfter.set(Thread.currentThread().isInterrupted());
         });
         caller.start();

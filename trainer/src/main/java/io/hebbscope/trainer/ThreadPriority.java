@@ -22,26 +22,40 @@ public final class ThreadPriority {
 
     private ThreadPriority() {}
 
-    /** Sets the calling thread's nice value; false (and a line in the log) where the system does not allow it. */
+    /**
+     * Sets the calling thread's nice value to {@code nice} unless it is already that low in priority; false (and a
+     * line in the log) where the system does not allow it. Never throws: a trainer goes on at its priority.
+     */
     public static boolean lowerCurrentThread(int nice) {
         Path self = Path.of("/proc/thread-self"); // Linux: a link to <pid>/task/<tid>
-        if (!Files.isSymbolicLink(self)) {
-            log.info("thread priorities unchanged: no /proc/thread-self on this system");
-            return false;
-        }
         try {
+            if (!Files.isSymbolicLink(self)) {
+                log.info("thread priorities unchanged: no /proc/thread-self on this system");
+                return false;
+            }
+            OptionalInt now = currentNice();
+            if (now.isPresent() && now.getAsInt() >= nice) {
+                return true;
+            }
             String tid = Files.readSymbolicLink(self).getFileName().toString();
-            Process renice = new ProcessBuilder("renice", "-n", Integer.toString(nice), "-p", tid)
-                .redirectErrorStream(true).start();
-            String output = new String(renice.getInputStream().readAllBytes()).trim();
-            if (!renice.waitFor(10, TimeUnit.SECONDS) || renice.exitValue() != 0) {
+            // The positional form sets the value in util-linux (whatever POSIXLY_CORRECT says), BusyBox and the BSDs;
+            // "-n" is an increment in some of them.
+            Process renice = new ProcessBuilder("renice", Integer.toString(nice), "-p", tid).redirectErrorStream(true).start();
+            if (!renice.waitFor(10, TimeUnit.SECONDS)) {
+                renice.destroyForcibly();
+                log.info("thread priority unchanged: renice {} -p {} did not finish", nice, tid);
+                return false;
+            }
+            String output = new String(renice.getInputStream().readAllBytes()).trim(); // a line: fits the pipe
+            OptionalInt after = currentNice();
+            if (renice.exitValue() != 0 || after.isPresent() && after.getAsInt() != nice) {
                 log.info("thread priority unchanged: renice {} -p {}: {}", nice, tid, output);
                 return false;
             }
             log.debug("thread {} ({}) at nice {}", Thread.currentThread().getName(), tid, nice);
             return true;
-        } catch (IOException e) {
-            log.info("thread priority unchanged: {}", e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            log.info("thread priority unchanged: {}", e.toString());
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -296,7 +296,7 @@ public final class EventPublisher implements TrainingListener, AutoCloseable {
             }
             int nice = requestedNice;
             if (nice > appliedNice) {
-                ThreadPriority.lowerCurrentThread(nice);
+                ThreadPriority.lowerCurrentThread(nice); // never throws
                 appliedNice = nice;
             }
             try {
