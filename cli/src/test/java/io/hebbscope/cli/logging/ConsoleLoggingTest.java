@@ -63,6 +63,8 @@ class ConsoleLoggingTest {
             context.getLogger("kafka.server.ControllerApis").error("[ControllerApis nodeId=1] Unexpected error handling "
                     + "request RequestHeader(apiKey=CONTROLLER_REGISTRATION, apiVersion=0, clientId=1) benign-registration",
                 new CompletionException(new NotControllerException("The active controller appears to be node 1.")));
+            context.getLogger("org.apache.kafka.controller.EventPerformanceMonitor").error("[QuorumController id=1] "
+                + "Exceptionally slow controller event writeNoOpRecord(1568538742) took 4358 ms. benign-slow-event");
             // Foreign warnings and info: file only.
             context.getLogger("org.apache.kafka.clients.NetworkClient").warn("benign-warning: connection could not be established");
             context.getLogger("kafka.server.BrokerServer").info("benign-info: broker started");
@@ -91,7 +93,7 @@ class ConsoleLoggingTest {
         Path file = dir.resolve("unit.log");
         assertThat(file).exists();
         assertThat(Files.readString(file)).contains("benign-fresh-0", "no existing state", "benign-behind-0",
-            "TaskCorruptedException", "benign-wrapped", "benign-registration", "benign-warning", "benign-info", "real-broker-error",
+            "TaskCorruptedException", "benign-wrapped", "benign-registration", "benign-slow-event", "benign-warning", "benign-info", "real-broker-error",
             "real-own-error", "own-info");
     }
 
