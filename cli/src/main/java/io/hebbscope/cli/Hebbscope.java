@@ -36,6 +36,21 @@ public final class Hebbscope implements Runnable {
             }
             return new CommandLine.RunLast().execute(parsed);
         });
+        // A bad option: the reason and a one-line usage (a command's whole help, 100-200 lines, buried the reason);
+        // the top level still lists its commands.
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine cmd = ex.getCommandLine();
+            java.io.PrintWriter err = cmd.getErr();
+            err.println(cmd.getColorScheme().errorText(ex.getMessage())); // as picocli prints it: runtime errors say "error:"
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+            if (!cmd.getSubcommands().isEmpty()) {
+                cmd.usage(err, cmd.getColorScheme());
+            } else {
+                String name = cmd.getCommandSpec().qualifiedName();
+                err.printf("Usage: %s [OPTIONS]; '%s --help' lists them%n", name, name);
+            }
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        });
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             String refused = KafkaAccessErrors.describe(e, cmd);
             cmd.getErr().println(cmd.getColorScheme().errorText("error: " + (refused != null ? refused : describe(e))));

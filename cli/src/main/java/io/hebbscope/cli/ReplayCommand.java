@@ -70,8 +70,8 @@ final class ReplayCommand implements Callable<Integer> {
         var client = kafka.connect(cmd);
         ReplayProgress progress = ReplayProgress.capture(client, in, appId);
         if (progress.resumes() && outputPrefix == null) {
-            throw new CommandLine.ParameterException(cmd, "application id " + appId + " has replayed part of this log "
-                + "already: give the --output-topic-prefix it wrote to, to finish that replay, or a new --application-id "
+            throw new CommandLine.ParameterException(cmd, "application id " + appId + " has replayed this log before: "
+                + "give the --output-topic-prefix it wrote to, to finish that replay, or a new --application-id "
                 + "to replay the whole log (without either, the rest would go to new topics of their own)");
         }
         Path state = Files.createTempDirectory("hebbscope-replay");
@@ -83,8 +83,8 @@ final class ReplayCommand implements Callable<Integer> {
             cmd.getOut().printf("replaying %s into %s.* (application id %s)%s%n", runs.isEmpty() ? "every run" : runs, out.prefix(),
                 appId, plugins.isEmpty() ? "" : ", plug-ins " + plugins.stream().map(p -> p.id()).toList());
             if (progress.resumes()) {
-                cmd.getOut().printf(Locale.ROOT, "application id %s has replayed part of this log already: it resumes "
-                    + "from its committed offsets, %d of the log's %d records left%n", appId, progress.records(),
+                cmd.getOut().printf(Locale.ROOT, "application id %s has replayed this log before: it resumes from its "
+                    + "committed offsets, %d of the log's %d records left%n", appId, progress.records(),
                     progress.logRecords());
             }
             long start = System.nanoTime();

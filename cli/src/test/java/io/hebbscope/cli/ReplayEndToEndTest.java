@@ -140,8 +140,8 @@ class ReplayEndToEndTest {
         String again = cli("replay", "--bootstrap-servers", live.bootstrapServers(), "--topic-prefix", "rl", "--run", "replayed",
             "--output-topic-prefix", "rl-replay", "--plugin-dir", plugins.toString(), "--plugins", "test-mean-hebbian",
             "--application-id", "rl-replay-app");
-        assertThat(again).containsPattern("application id rl-replay-app has replayed part of this log already: it resumes "
-            + "from its committed offsets, 0 of the log's [1-9][0-9]* records left").contains("replayed 0 records");
+        assertThat(again).containsPattern("application id rl-replay-app has replayed this log before: it resumes from its "
+            + "committed offsets, 0 of the log's [1-9][0-9]* records left").contains("replayed 0 records");
         assertThat(Results.read(a, new Topics("rl-replay"), "replayed")).isEqualTo(liveResults);
         // ... and without the output prefix it wrote to, it refuses: the rest would land in new topics of their own.
         StringWriter err = new StringWriter();
@@ -150,8 +150,8 @@ class ReplayEndToEndTest {
         refusing.setErr(new PrintWriter(err, true));
         assertThat(refusing.execute("replay", "--bootstrap-servers", live.bootstrapServers(), "--topic-prefix", "rl",
             "--plugins", "none", "--application-id", "rl-replay-app")).isEqualTo(2);
-        assertThat(err.toString()).contains("application id rl-replay-app has replayed part of this log already: give the "
-            + "--output-topic-prefix it wrote to");
+        assertThat(err.toString()).contains("application id rl-replay-app has replayed this log before: give the "
+            + "--output-topic-prefix it wrote to").contains("Usage: hebbscope replay [OPTIONS]").doesNotContain("--run=RUN_ID");
         assertThat(TopicReader.readAll(a, new Topics("rl-replay").layerAlignment())).allMatch(l -> l.getRunId().equals("replayed"));
 
         Path export = dir.resolve("export");
