@@ -22,7 +22,8 @@ final class StoredLog {
     /**
      * @param fromStartSeconds   from launching the process (JVM start, topic checks, Kafka Streams start-up, group
      *                           join) to done
-     * @param fromRunningSeconds from the application reaching RUNNING (by its own clock) to done
+     * @param fromRunningSeconds from the application reaching RUNNING (by its own clock) to done, or from its first
+     *                           output where that came earlier
      */
     record Result(double fromStartSeconds, double fromRunningSeconds) {}
 
@@ -47,10 +48,14 @@ final class StoredLog {
                         + (analyzer.isAlive() ? " within " + safetyLimit.toMinutes() + " minutes" : " (it ended)")
                         + "; its output:\n" + analyzer.outputTail());
                 }
-                long doneMs = arrivals.matching(a -> a.runId().equals(runId)).stream()
-                    .mapToLong(AlignmentArrivals.Arrival::arrivalMs).max().orElseThrow();
+                List<Long> outputMs = arrivals.matching(a -> a.runId().equals(runId)).stream()
+                    .map(AlignmentArrivals.Arrival::arrivalMs).toList();
+                long doneMs = outputMs.stream().mapToLong(Long::longValue).max().orElseThrow();
+                // A task processes as soon as its own state is restored, before the application as a whole is
+                // RUNNING: on a short log the first outputs can come before RUNNING, and then they start the clock.
+                long processingMs = Math.min(runningMs, outputMs.stream().mapToLong(Long::longValue).min().orElseThrow());
                 double fromStart = (doneMs - startMs) / 1e3;
-                return new Result(fromStart, (doneMs - runningMs) / 1e3);
+                return new Result(fromStart, (doneMs - processingMs) / 1e3);
             }
         }
     }

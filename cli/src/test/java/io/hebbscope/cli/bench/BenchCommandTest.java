@@ -72,7 +72,7 @@ class BenchCommandTest {
         cl.setOut(new PrintWriter(stdout, true));
         cl.setErr(new PrintWriter(stderr, true));
         int code = cl.execute("bench", "--widths", "8-16-8", "--train-size", "512", "--validation-size", "64",
-            "--batch-size", "64", "--steps", "12", "--warmup", "4", "--lag-steps", "16", "--trainers",
+            "--batch-size", "64", "--steps", "120", "--warmup", "4", "--lag-steps", "16", "--trainers",
             Integer.toString(TRAINERS), "--trainer-processes", "2", "--run-id", "bench-test", "--out", out.toString());
         assertThat(code).as("stdout:%n%s%nstderr:%n%s", stdout, stderr).isZero();
 
