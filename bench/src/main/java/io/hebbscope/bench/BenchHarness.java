@@ -151,12 +151,12 @@ public final class BenchHarness {
             step("live lag: 1 trainer yielding to the analyzer (nice " + ThreadPriority.YIELDING_NICE + "), as in the demo");
             LiveLag.Result lag1Yielding = LiveLag.run(client, new Topics("bench-lag-1-yielding"),
                 List.of(lagBase.toBuilder().runId(runId("lag-1-yielding")).build()), policy,
-                work.resolve("lag-1-yielding-state"), SAFETY_LIMIT, true);
+                work.resolve("lag-1-yielding-state"), SAFETY_LIMIT, true, 1);
             step("live lag: " + settings.trainers() + " trainers yielding to the analyzer");
             List<TrainerConfig> manyYielding = many.stream()
                 .map(c -> c.toBuilder().runId(c.runId().replace("-lag-", "-lag-yielding-")).build()).toList();
             LiveLag.Result lagNYielding = LiveLag.run(client, new Topics("bench-lag-" + settings.trainers() + "-yielding"),
-                manyYielding, policy, work.resolve("lag-n-yielding-state"), SAFETY_LIMIT, true);
+                manyYielding, policy, work.resolve("lag-n-yielding-state"), SAFETY_LIMIT, true, 1);
 
             step("live lag: " + settings.trainerProcesses() + " trainer processes at once, one analyzer process");
             TrainerConfig fleetBase = lagBase.toBuilder().runId(runId("fleet")).build();

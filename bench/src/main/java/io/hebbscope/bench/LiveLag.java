@@ -53,11 +53,6 @@ final class LiveLag {
         return run(client, topics, configs, policy, stateDir, safetyLimit, false, 1);
     }
 
-    static Result run(Properties client, Topics topics, List<TrainerConfig> configs, PublishPolicy policy, Path stateDir,
-                      Duration safetyLimit, boolean yielding) throws Exception {
-        return run(client, topics, configs, policy, stateDir, safetyLimit, yielding, 1);
-    }
-
     /** @param streamThreads the analyzer's Kafka Streams threads */
     static Result run(Properties client, Topics topics, List<TrainerConfig> configs, PublishPolicy policy, Path stateDir,
                       Duration safetyLimit, boolean yielding, int streamThreads) throws Exception {
