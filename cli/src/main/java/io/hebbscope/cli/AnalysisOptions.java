@@ -123,13 +123,27 @@ final class AnalysisOptions {
             + "active (default: ${DEFAULT-VALUE}).")
     java.time.Duration runIdleTimeout;
 
-    @Option(names = "--partitions", defaultValue = "4", description = "Partitions of created topics (default: ${DEFAULT-VALUE}).")
-    int partitions;
+    static final int DEFAULT_PARTITIONS = 4;
+
+    @Option(names = "--partitions", paramLabel = "N", description = "Partitions of created topics (default: "
+        + DEFAULT_PARTITIONS + "; demo: its --stream-threads, 1 unless given: every partition adds tasks the analyzer "
+        + "starts before the first step, and one stream thread works through them one at a time).")
+    Integer partitions;
 
     @Option(names = "--stream-threads", defaultValue = "" + Analyzer.DEFAULT_STREAM_THREADS, paramLabel = "N",
         description = "Kafka Streams threads of this analyzer; its tasks (2 per partition) are spread over them: more "
             + "than one pays off with more than 2 cores (default: ${DEFAULT-VALUE}).")
     int streamThreads;
+
+    /** Partitions of created topics: as given, or {@link #DEFAULT_PARTITIONS}. */
+    int partitions() {
+        return partitions(DEFAULT_PARTITIONS);
+    }
+
+    /** Partitions of created topics: as given, or the command's own default. */
+    int partitions(int commandDefault) {
+        return partitions != null ? partitions : commandDefault;
+    }
 
     /** How long finished runs' series stay; validated by {@link #settings}. */
     java.time.Duration finishedRunRetention() {
@@ -203,7 +217,7 @@ final class AnalysisOptions {
         if (metricsPort < -1 || metricsPort > 65535) {
             throw new CommandLine.ParameterException(cmd, "--metrics-port must be -1..65535, got " + metricsPort);
         }
-        if (partitions < 1) {
+        if (partitions != null && partitions < 1) {
             throw new CommandLine.ParameterException(cmd, "--partitions must be >= 1, got " + partitions);
         }
         if (streamThreads < 1 || streamThreads > 64) {

@@ -59,7 +59,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
         try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, applicationId, stateDir, settings,
-            analysis.metricsHost, analysis.metricsPort, analysis.partitions, replicas.replication)
+            analysis.metricsHost, analysis.metricsPort, analysis.partitions(), replicas.replication)
             .withOutputTopics(output).withFinishedRunRetention(analysis.finishedRunRetention()).withMetricsAuth(metricsAuth)
                 .withStreamThreads(analysis.streamThreads).withMinInsyncReplicas(replicas.minInsyncReplicas),
             plugins)) {

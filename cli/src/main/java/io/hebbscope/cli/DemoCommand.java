@@ -88,10 +88,11 @@ final class DemoCommand implements Callable<Integer> {
                 Properties client = new Properties();
                 client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
                 Topics topics = Topics.withDefaultPrefix();
-                TopicSetup.ensureTopics(client, topics, analysis.partitions, (short) 1);
+                int partitions = partitions();
+                TopicSetup.ensureTopics(client, topics, partitions, (short) 1);
                 try (BackgroundAnalyzer analyzer = new BackgroundAnalyzer(new Analyzer.Options(client, topics,
                     "hebbscope-analyzer", work.resolve("streams"), settings, analysis.metricsHost, analysis.metricsPort,
-                    analysis.partitions, (short) 1).withFinishedRunRetention(analysis.finishedRunRetention())
+                    partitions, (short) 1).withFinishedRunRetention(analysis.finishedRunRetention())
                     .withMetricsAuth(metricsAuth)
                 .withStreamThreads(analysis.streamThreads), plugins)) {
                     if (!plugins.isEmpty()) {
@@ -118,6 +119,11 @@ final class DemoCommand implements Callable<Integer> {
         } finally {
             deleteRecursively(work);
         }
+    }
+
+    /** One trainer: more partitions than stream threads would only add tasks to start before the first step. */
+    int partitions() {
+        return analysis.partitions(analysis.streamThreads);
     }
 
     /** A taken fixed port fails here, clearly, rather than in the analyzer starting beside the training. */

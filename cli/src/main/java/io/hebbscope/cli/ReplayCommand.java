@@ -76,7 +76,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         Path state = Files.createTempDirectory("hebbscope-replay");
         try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, in, appId, state, settings, analysis.metricsHost,
-            analysis.metricsPort, analysis.partitions, replicas.replication).withOutputTopics(out).withMetricsAuth(metricsAuth)
+            analysis.metricsPort, analysis.partitions(), replicas.replication).withOutputTopics(out).withMetricsAuth(metricsAuth)
                 .withStreamThreads(analysis.streamThreads).withMinInsyncReplicas(replicas.minInsyncReplicas)
             .withRuns(new LinkedHashSet<>(runs)), plugins)) {
             analyzer.awaitRunning(Duration.ofSeconds(120));

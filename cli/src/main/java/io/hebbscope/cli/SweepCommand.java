@@ -130,11 +130,11 @@ final class SweepCommand implements Callable<Integer> {
                 KafkaOptions.check(client, Duration.ofSeconds(15));
             }
             Topics topics = Topics.withDefaultPrefix();
-            TopicSetup.ensureTopics(client, topics, analysis.partitions, (short) (broker != null ? 1 : -1));
+            TopicSetup.ensureTopics(client, topics, analysis.partitions(), (short) (broker != null ? 1 : -1));
             w.printf(Locale.ROOT, "sweep %s: %d runs (%d at once), %s%d epochs each%n", id, sweep.runs(), parallel,
                 base.untilConverged() ? "until converged, at most " : "", base.epochs());
             try (Analyzer analyzer = Analyzer.start(new Analyzer.Options(client, topics, "hebbscope-" + id, work.resolve("streams"),
-                settings, analysis.metricsHost, analysis.metricsPort, analysis.partitions, (short) (broker != null ? 1 : -1))
+                settings, analysis.metricsHost, analysis.metricsPort, analysis.partitions(), (short) (broker != null ? 1 : -1))
                 .withMetricsAuth(metricsAuth)
                 .withStreamThreads(analysis.streamThreads), plugins)) {
                 analyzer.awaitRunning(Duration.ofSeconds(60));
