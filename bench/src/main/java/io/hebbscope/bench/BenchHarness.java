@@ -37,7 +37,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
 public final class BenchHarness {
     /** Nothing here should take this long; it only keeps a broken component from hanging the bench. */
     private static final Duration SAFETY_LIMIT = Duration.ofMinutes(15);
-    private static final int PHASES = 14;
+    private static final int PHASES = 15;
 
     /**
      * @param cliMainClass         the command line's main class: the stored-log, replay and recovery analyzers run
@@ -46,13 +46,15 @@ public final class BenchHarness {
      * @param warmup               warm-up steps per step-time variant and of the publisher-only run
      * @param steps                measured steps per step-time variant and of the publisher-only run
      * @param lagSteps             steps each trainer trains in the live-lag runs (whole epochs: rounded up)
+     * @param longLogSteps         steps of the long stored log (whole epochs: rounded up), on which the analyzer's
+     *                             main path is measured past its JIT warm-up as well
      * @param trainers             trainers at once for the concurrent lag
      * @param trainerProcesses     trainer processes at once for the fleet's lag (one analyzer process, then two)
      * @param recoveryStepsPerSecond the trainer's pace while the analyzer is killed and restarted
      * @param out                  where bench.json and bench.md go
      */
     public record Settings(String cliMainClass, TrainerConfig training, PublishPolicy policy, int warmup, int steps,
-                           int lagSteps, int trainers, int trainerProcesses, double recoveryStepsPerSecond, Path out) {}
+                           int lagSteps, int longLogSteps, int trainers, int trainerProcesses, double recoveryStepsPerSecond, Path out) {}
 
     private final Settings settings;
     private final PrintWriter log;
@@ -136,6 +138,10 @@ public final class BenchHarness {
             step("replay over the stored log (a replay process)");
             StoredLog.Result replay = StoredLog.replay(settings.cliMainClass(), client, stored, "bench-replay", work, SAFETY_LIMIT);
 
+            step("a long stored log (" + epochsFor(base, settings.longLogSteps()) * (long) base.stepsPerEpoch()
+                + " steps): the trainer publishing at full speed, then ConsumerPerformance and the main path over it");
+            BenchReport.LongLog longLog = longLog(client, base, policy, work);
+
             step("live lag: 1 trainer at full speed, analyzer live");
             TrainerConfig lagBase = base.toBuilder().epochs(epochsFor(base, settings.lagSteps())).build();
             LiveLag.Result lag1 = LiveLag.run(client, new Topics("bench-lag-1"),
@@ -180,7 +186,7 @@ public final class BenchHarness {
                 replayPass, new BenchReport.ConsumerYardstick(cp.records(), cp.mb(), cp.mbPerSecond(), cp.fetchMbPerSecond()),
                 mainPass.mbPerSecondFromStart() / cp.mbPerSecond(), mainPass.mbPerSecondFromRunning() / cp.fetchMbPerSecond(),
                 mainPass.mbPerSecondFromRunning() / trainer.mbPerSecond(), replayPass.mbPerSecondFromStart() / cp.mbPerSecond(),
-                replayPass.mbPerSecondFromRunning() / cp.fetchMbPerSecond());
+                replayPass.mbPerSecondFromRunning() / cp.fetchMbPerSecond(), longLog);
             BenchReport.Lags lags = new BenchReport.Lags(lag(lag1), lag(lagN), lag(lag1Yielding), lag(lagNYielding),
                 lag1Yielding.trainerMbPerSecond() / lag1.trainerMbPerSecond(),
                 lagNYielding.trainerMbPerSecond() / lagN.trainerMbPerSecond());
@@ -201,6 +207,37 @@ public final class BenchHarness {
         } finally {
             deleteRecursively(work);
         }
+    }
+
+    /**
+     * The main path over a log several times the short one's size: on the short log the analyzer's JVM spends more
+     * CPU compiling than analysing, so this is the rate a long live run sees once compiled. Same trainer at full
+     * speed, same yardstick on the same topic.
+     */
+    private BenchReport.LongLog longLog(Properties client, TrainerConfig base, PublishPolicy policy, Path work)
+        throws Exception {
+        Topics topics = new Topics("bench-long");
+        BenchTopics.ensure(client, topics);
+        TrainerConfig run = base.toBuilder().runId(runId("long")).epochs(epochsFor(base, settings.longLogSteps())).build();
+        PublishClock clock = new PublishClock(policy);
+        long records;
+        long bytes;
+        try (AckedBytes acked = new AckedBytes();
+             EventPublisher publisher = new EventPublisher(acked.attachTo(client), topics, policy)) {
+            new Trainer(run).run(List.of(clock, publisher, clock.afterPublisher()));
+            records = acked.records(topics.layerSteps().name());
+            bytes = acked.bytes(topics.layerSteps().name());
+        }
+        BenchReport.Throughput trainer = BenchReport.Throughput.of(records, bytes, clock.seconds());
+        KafkaPerfTools.ConsumerResult cp = KafkaPerfTools.consumerPerformance(work,
+            KafkaPerfTools.analyzerLikeConsumer(client, TopicSetup.MAX_MESSAGE_BYTES), client.getProperty(
+                CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG), topics.layerSteps().name(), records);
+        BenchReport.Pass main = BenchReport.Pass.of(bytes / 1e6,
+            StoredLog.mainPath(settings.cliMainClass(), client, topics, run.runId(), clock.expectedOutputs(), work,
+                SAFETY_LIMIT));
+        return new BenchReport.LongLog(clock.lastStep() + 1, trainer,
+            new BenchReport.ConsumerYardstick(cp.records(), cp.mb(), cp.mbPerSecond(), cp.fetchMbPerSecond()), main,
+            main.mbPerSecondFromRunning() / cp.fetchMbPerSecond(), main.mbPerSecondFromRunning() / trainer.mbPerSecond());
     }
 
     private void step(String what) {

@@ -64,7 +64,14 @@ public record BenchReport(String createdAt, Machine machine, Settings settings, 
     public record AnalyzerThroughput(Live liveOneTrainer, Live liveTrainers, Pass storedLog, Pass replay,
                               ConsumerYardstick consumerPerformance, double storedFromStartRatio,
                               double storedFromRunningRatio, double storedToTrainerRatio, double replayFromStartRatio,
-                              double replayFromRunningRatio) {}
+                              double replayFromRunningRatio, LongLog longLog) {}
+
+    /**
+     * The main path over a longer stored log of the same trainer (published at full speed): {@code steps} steps,
+     * beside ConsumerPerformance on that topic and the trainer's publish rate while it was written.
+     */
+    public record LongLog(long steps, Throughput trainer, ConsumerYardstick consumerPerformance, Pass mainPath,
+                          double fromRunningRatio, double toTrainerRatio) {}
 
     /** Publish time to LayerAlignment visible to a read_committed consumer, over every (run, layer, step). */
     public record Lag(int trainers, int samples, double p50Ms, double p99Ms, double maxMs) {}

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
     description = {"Measure what watching costs and how fast the pipeline is, each figure beside its yardstick "
         + "(training alone, Kafka's ProducerPerformance / ConsumerPerformance, the trainer's publish rate), on one "
         + "in-process broker. Prints a Markdown table and writes it with the raw figures to --out (bench.md, bench.json).",
-        "Takes about 5-8 minutes with the defaults on 2 cores."})
+        "Takes about 6-9 minutes with the defaults on 2 cores."})
 final class BenchCommand implements Callable<Integer> {
     @Mixin
     TrainingOptions training;
@@ -35,6 +35,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--lag-steps", defaultValue = "300",
         description = "Steps each trainer trains in the live-lag runs, rounded up to whole epochs (default: ${DEFAULT-VALUE}).")
     int lagSteps;
+
+    @Option(names = "--long-log-steps", defaultValue = "3160", paramLabel = "N",
+        description = "Steps of the long stored log, rounded up to whole epochs, over which the analyzer's main path is "
+            + "measured again past its JIT warm-up (default: ${DEFAULT-VALUE}, a 40-epoch demo run).")
+    int longLogSteps;
 
     @Option(names = "--trainers", defaultValue = "4",
         description = "Trainers at once (threads, one run each) for the concurrent live lag (default: ${DEFAULT-VALUE}).")
@@ -70,6 +75,9 @@ final class BenchCommand implements Callable<Integer> {
         if (steps < 10) {
             throw new CommandLine.ParameterException(cmd, "--steps must be >= 10, got " + steps);
         }
+        if (longLogSteps < 1) {
+            throw new CommandLine.ParameterException(cmd, "--long-log-steps must be >= 1, got " + longLogSteps);
+        }
         if (warmup < 0) {
             throw new CommandLine.ParameterException(cmd, "--warmup must be >= 0, got " + warmup);
         }
@@ -98,7 +106,8 @@ final class BenchCommand implements Callable<Integer> {
             new ScaleBench(new ScaleBench.Settings(config, policy, warmup, steps, lagSteps, out), cmd.getOut()).run();
             return 0;
         }
-        new BenchHarness(new BenchHarness.Settings(Hebbscope.class.getName(), config, policy, warmup, steps, lagSteps, trainers, trainerProcesses, recoveryPace, out),
+        new BenchHarness(new BenchHarness.Settings(Hebbscope.class.getName(), config, policy, warmup, steps, lagSteps,
+            longLogSteps, trainers, trainerProcesses, recoveryPace, out),
             cmd.getOut()).run();
         return 0;
     }

@@ -50,6 +50,9 @@ class BenchCommandTest {
         "/analyzer/consumerPerformance/records",
         "/analyzer/storedFromStartRatio", "/analyzer/storedFromRunningRatio", "/analyzer/storedToTrainerRatio",
         "/analyzer/replayFromStartRatio", "/analyzer/replayFromRunningRatio",
+        "/analyzer/longLog/steps", "/analyzer/longLog/trainer/mbPerSecond",
+        "/analyzer/longLog/consumerPerformance/fetchMbPerSecond", "/analyzer/longLog/mainPath/mbPerSecondFromRunning",
+        "/analyzer/longLog/fromRunningRatio", "/analyzer/longLog/toTrainerRatio",
         "/lag/oneTrainer/p50Ms", "/lag/oneTrainer/p99Ms", "/lag/oneTrainer/maxMs", "/lag/oneTrainer/samples",
         "/lag/trainers/p50Ms", "/lag/trainers/p99Ms", "/lag/trainers/maxMs", "/lag/trainers/samples",
         "/lag/oneTrainerYielding/p99Ms", "/lag/oneTrainerYielding/samples", "/lag/trainersYielding/p99Ms",
@@ -72,7 +75,7 @@ class BenchCommandTest {
         cl.setOut(new PrintWriter(stdout, true));
         cl.setErr(new PrintWriter(stderr, true));
         int code = cl.execute("bench", "--widths", "8-16-8", "--train-size", "512", "--validation-size", "64",
-            "--batch-size", "64", "--steps", "120", "--warmup", "4", "--lag-steps", "16", "--trainers",
+            "--batch-size", "64", "--steps", "120", "--warmup", "4", "--lag-steps", "16", "--long-log-steps", "160", "--trainers",
             Integer.toString(TRAINERS), "--trainer-processes", "2", "--run-id", "bench-test", "--out", out.toString());
         assertThat(code).as("stdout:%n%s%nstderr:%n%s", stdout, stderr).isZero();
 
