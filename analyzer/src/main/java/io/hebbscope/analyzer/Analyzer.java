@@ -25,7 +25,6 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
@@ -215,14 +214,6 @@ public final class Analyzer implements AutoCloseable {
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, options.streamThreads());
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) options.replication());
-        // Start-up creates about a dozen internal topics and polls until they are ready, one retry backoff per
-        // round; the partition assignor reads it from the main consumer's settings. 10 ms instead of 100 brought
-        // RUNNING 1 s sooner on a fresh broker; the other clients keep Kafka's default (backoffs grow to 1 s anyway).
-        p.put(StreamsConfig.RETRY_BACKOFF_MS_CONFIG, 10);
-        for (String prefix : List.of(StreamsConfig.RESTORE_CONSUMER_PREFIX, StreamsConfig.GLOBAL_CONSUMER_PREFIX, StreamsConfig.PRODUCER_PREFIX,
-            StreamsConfig.ADMIN_CLIENT_PREFIX)) {
-            p.put(prefix + CommonClientConfigs.RETRY_BACKOFF_MS_CONFIG, 100);
-        }
         if (options.minInsyncReplicas() > 0) { // the changelog and repartition topics, like the topics it creates
             p.put(StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG), options.minInsyncReplicas());
         }

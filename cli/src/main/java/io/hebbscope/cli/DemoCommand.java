@@ -1,6 +1,7 @@
 package io.hebbscope.cli;
 
 import io.hebbscope.analyzer.Analyzer;
+import io.hebbscope.analyzer.StartupWarmup;
 import io.hebbscope.broker.EmbeddedKafkaBroker;
 import io.hebbscope.cli.logging.LogFile;
 import io.hebbscope.schema.TopicSetup;
@@ -71,6 +72,7 @@ final class DemoCommand implements Callable<Integer> {
         TrainingSession.maxLag(cmd, maxLag);
         // Start-up work that does not need Kafka (ND4J, the task's data) overlaps with the broker's start.
         CompletableFuture<Trainer> trainer = TrainingSession.prepare(config);
+        StartupWarmup.loadStoreLibrary();
         var settings = analysis.settings(cmd);
         var plugins = analysis.plugins(cmd);
         requireFreeMetricsPort();
@@ -89,6 +91,7 @@ final class DemoCommand implements Callable<Integer> {
                 client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
                 Topics topics = Topics.withDefaultPrefix();
                 int partitions = partitions();
+                StartupWarmup.transactionCoordinator(client, Duration.ofSeconds(30));
                 TopicSetup.ensureTopics(client, topics, partitions, (short) 1);
                 try (BackgroundAnalyzer analyzer = new BackgroundAnalyzer(new Analyzer.Options(client, topics,
                     "hebbscope-analyzer", work.resolve("streams"), settings, analysis.metricsHost, analysis.metricsPort,

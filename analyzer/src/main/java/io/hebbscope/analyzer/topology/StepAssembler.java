@@ -260,8 +260,9 @@ final class StepAssembler implements Processor<String, SpecificRecord, String, R
         StepChain chain = new StepChain(state.getLastEmittedStep(), state.getEmittedSteps(), state.getCompletedSteps(), previous);
         int[] skipped = {0};
         for (long s : chain.complete(completed.getStep(), completed.getPreviousStep(), settings.maxWaitingSteps(), skipped)) {
+            long firstPending = state.getEmittedSteps() > 0 ? state.getLastEmittedStep() + 1 : 0;
             emit(block.getRunId(), block.getLayer(), pending.get(stepKey(layerKey, s)), state);
-            deletePendingUpTo(layerKey, s);
+            deletePendingUpTo(layerKey, firstPending, s);
         }
         if (skipped[0] > 0) {
             metrics.skippedSteps(block.getRunId(), block.getLayer(), skipped[0]);
@@ -269,10 +270,14 @@ final class StepAssembler implements Processor<String, SpecificRecord, String, R
         state.setCompletedSteps(chain.waitingSteps());
     }
 
-    /** Steps at or before an emitted one can never be emitted: drop them, complete or not. */
-    private void deletePendingUpTo(String layerKey, long step) {
+    /**
+     * Steps at or before an emitted one can never be emitted: drop them, complete or not. Nothing at or before the
+     * previously emitted step is pending (dropped then, and later blocks of such steps are refused as duplicates), so
+     * the range starts after it: from step 0 the store's iterator walked over every deleted step of the run again.
+     */
+    private void deletePendingUpTo(String layerKey, long from, long step) {
         List<String> stale = new ArrayList<>();
-        try (var it = pending.range(stepKey(layerKey, 0), stepKey(layerKey, step))) {
+        try (var it = pending.range(stepKey(layerKey, from), stepKey(layerKey, step))) {
             it.forEachRemaining(kv -> stale.add(kv.key));
         }
         stale.forEach(pending::delete);

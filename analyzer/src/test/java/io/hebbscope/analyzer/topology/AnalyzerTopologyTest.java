@@ -85,6 +85,15 @@ class AnalyzerTopologyTest {
         driver.close();
     }
 
+    /** Keys left in the assembler's store of steps still waiting for blocks or predecessors. */
+    private List<String> pendingSteps() {
+        List<String> keys = new ArrayList<>();
+        try (var it = driver.<String, Object>getKeyValueStore(StepAssembler.PENDING_STORE).all()) {
+            it.forEachRemaining(kv -> keys.add(kv.key));
+        }
+        return keys;
+    }
+
     private void send(LayerStep step) {
         layerSteps.pipeInput(Keys.layerBlock(step.getRunId(), step.getLayer(), step.getBlockIndex()), EventCodec.get().encode(step));
     }
@@ -188,6 +197,7 @@ class AnalyzerTopologyTest {
             assertThat(layers.readValuesToList()).isEqualTo(expectedLayers);
             assertThat(deadLetters.isEmpty()).isTrue();
             assertThat(counter("hebbscope_duplicate_blocks_total")).isGreaterThanOrEqualTo(7);
+            assertThat(pendingSteps()).isEmpty();
         }
     }
 
@@ -205,6 +215,7 @@ class AnalyzerTopologyTest {
         // step 0 emitted; steps 2..7 wait for 1; with a limit of 4 waiting, the fifth forces a skip of step 1
         assertThat(layers.readValuesToList()).extracting(LayerAlignment::getStep).containsExactly(0L, 2L, 3L, 4L, 5L, 6L, 7L);
         assertThat(counter("hebbscope_skipped_steps_total")).isEqualTo(1);
+        assertThat(pendingSteps()).as("the skipped step is dropped with the emitted ones").isEmpty();
     }
 
     @Test
