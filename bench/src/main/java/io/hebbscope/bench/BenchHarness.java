@@ -138,10 +138,6 @@ public final class BenchHarness {
             step("replay over the stored log (a replay process)");
             StoredLog.Result replay = StoredLog.replay(settings.cliMainClass(), client, stored, "bench-replay", work, SAFETY_LIMIT);
 
-            step("a long stored log (" + epochsFor(base, settings.longLogSteps()) * (long) base.stepsPerEpoch()
-                + " steps): the trainer publishing at full speed, then ConsumerPerformance and the main path over it");
-            BenchReport.LongLog longLog = longLog(client, base, policy, work);
-
             step("live lag: 1 trainer at full speed, analyzer live");
             TrainerConfig lagBase = base.toBuilder().epochs(epochsFor(base, settings.lagSteps())).build();
             LiveLag.Result lag1 = LiveLag.run(client, new Topics("bench-lag-1"),
@@ -178,6 +174,11 @@ public final class BenchHarness {
             Recovery.Result recovery = Recovery.run(settings.cliMainClass(), client, new Topics("bench-recovery"),
                 base.toBuilder().runId(runId("recovery")).epochs(1_000_000).build(), policy, work,
                 settings.recoveryStepsPerSecond(), SAFETY_LIMIT);
+
+            // Last: its gigabyte of log and changelogs keeps the broker's log cleaner busy for a while afterwards.
+            step("a long stored log (" + epochsFor(base, settings.longLogSteps()) * (long) base.stepsPerEpoch()
+                + " steps): the trainer publishing at full speed, then ConsumerPerformance and the main path over it");
+            BenchReport.LongLog longLog = longLog(client, base, policy, work);
 
             double storedMb = storedBytes / 1e6;
             BenchReport.Pass mainPass = BenchReport.Pass.of(storedMb, main);
