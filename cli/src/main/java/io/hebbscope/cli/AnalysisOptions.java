@@ -126,8 +126,7 @@ final class AnalysisOptions {
     static final int DEFAULT_PARTITIONS = 4;
 
     @Option(names = "--partitions", paramLabel = "N", description = "Partitions of created topics (default: "
-        + DEFAULT_PARTITIONS + "; demo: its --stream-threads, 1 unless given: every partition adds tasks the analyzer "
-        + "starts before the first step, and one stream thread works through them one at a time).")
+        + DEFAULT_PARTITIONS + "; demo: one per stream thread).")
     Integer partitions;
 
     @Option(names = "--stream-threads", defaultValue = "" + Analyzer.DEFAULT_STREAM_THREADS, paramLabel = "N",

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
     description = {"Measure what watching costs and how fast the pipeline is, each figure beside its yardstick "
         + "(training alone, Kafka's ProducerPerformance / ConsumerPerformance, the trainer's publish rate), on one "
         + "in-process broker. Prints a Markdown table and writes it with the raw figures to --out (bench.md, bench.json).",
-        "Takes about 6-9 minutes with the defaults on 2 cores."})
+        "Takes about 5 minutes with the defaults on 2 cores."})
 final class BenchCommand implements Callable<Integer> {
     @Mixin
     TrainingOptions training;
@@ -38,7 +38,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--long-log-steps", defaultValue = "3160", paramLabel = "N",
         description = "Steps of the long stored log, rounded up to whole epochs, over which the analyzer's main path is "
-            + "measured again past its JIT warm-up (default: ${DEFAULT-VALUE}, a 40-epoch demo run).")
+            + "measured again past its JIT warm-up (default: ${DEFAULT-VALUE}, a 40-epoch demo run: about 1 GB of log with the "
+            + "default widths, more for wider models).")
     int longLogSteps;
 
     @Option(names = "--trainers", defaultValue = "4",

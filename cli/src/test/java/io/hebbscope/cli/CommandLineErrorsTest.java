@@ -67,6 +67,7 @@ class CommandLineErrorsTest {
         assertThat(run("import", "--bootstrap-servers", "127.0.0.1:1", "--replication-factor", "0", "--in", ".")).isEqualTo(2);
         assertThat(err.toString()).contains("replication factor must be >= 1 (or -1: the broker's default), got 0");
         assertThat(run("demo", "--max-lag", "-1")).isEqualTo(2);
+        assertThat(run("demo", "--partitions", "0")).isEqualTo(2);
         assertThat(err.toString()).contains("--max-lag must be a number of seconds >= 0, got -1.0");
         assertThat(run("train", "--bootstrap-servers", "127.0.0.1:1", "--max-lag", "NaN")).isEqualTo(2);
         assertThat(err.toString()).contains("--max-lag must be a number of seconds >= 0, got NaN");
