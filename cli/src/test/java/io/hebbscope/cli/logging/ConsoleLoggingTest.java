@@ -65,6 +65,9 @@ class ConsoleLoggingTest {
                 new CompletionException(new NotControllerException("The active controller appears to be node 1.")));
             context.getLogger("org.apache.kafka.controller.EventPerformanceMonitor").error("[QuorumController id=1] "
                 + "Exceptionally slow controller event writeNoOpRecord(1568538742) took 4358 ms. benign-slow-event");
+            context.getLogger("org.apache.kafka.controller.ReplicationControlManager").error("[QuorumController id=1] "
+                + "processExpiredBrokerHeartbeat: controller event queue overloaded. Timed out heartbeat from broker 1. "
+                + "benign-expired-heartbeat");
             // Foreign warnings and info: file only.
             context.getLogger("org.apache.kafka.clients.NetworkClient").warn("benign-warning: connection could not be established");
             context.getLogger("kafka.server.BrokerServer").info("benign-info: broker started");
@@ -93,7 +96,7 @@ class ConsoleLoggingTest {
         Path file = dir.resolve("unit.log");
         assertThat(file).exists();
         assertThat(Files.readString(file)).contains("benign-fresh-0", "no existing state", "benign-behind-0",
-            "TaskCorruptedException", "benign-wrapped", "benign-registration", "benign-slow-event", "benign-warning", "benign-info", "real-broker-error",
+            "TaskCorruptedException", "benign-wrapped", "benign-registration", "benign-slow-event", "benign-expired-heartbeat", "benign-warning", "benign-info", "real-broker-error",
             "real-own-error", "own-info");
     }
 
