@@ -1,7 +1,6 @@
 package io.hebbscope.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.hebbscope.analyzer.Analyzer;
 import io.hebbscope.analyzer.AnalyzerSettings;
@@ -101,15 +100,29 @@ class LayerStatsEndToEndTest {
             TopicReader.readAll(client, out.phases()));
     }
 
-    private static Analysis awaitAnalyzed(Topics out, long layerSteps, Analyzer analyzer) {
-        List<Analysis> got = new ArrayList<>();
-        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+    /** Without new output for this long the analysis has stalled; while it progresses (slowly on a loaded CI), wait. */
+    private static final Duration STALL = Duration.ofMinutes(4);
+
+    private static Analysis awaitAnalyzed(Topics out, long layerSteps, Analyzer analyzer) throws InterruptedException {
+        long seen = -1;
+        long progressAt = System.nanoTime();
+        while (true) {
             assertThat(analyzer.failure()).isNull();
-            got.clear();
-            got.add(read(out));
-            return got.get(0).layers().size() >= layerSteps && got.get(0).neurons().size() >= layerSteps;
-        });
-        return got.get(0);
+            Analysis got = read(out);
+            if (got.layers().size() >= layerSteps && got.neurons().size() >= layerSteps) {
+                return got;
+            }
+            long outputs = got.layers().size() + (long) got.neurons().size();
+            if (outputs > seen) {
+                seen = outputs;
+                progressAt = System.nanoTime();
+            } else if (System.nanoTime() - progressAt > STALL.toNanos()) {
+                throw new AssertionError("the analysis stalled: no new output for " + STALL.toMinutes() + " minutes, "
+                    + got.layers().size() + " layer and " + got.neurons().size() + " neuron alignments of " + layerSteps
+                    + " each");
+            }
+            Thread.sleep(1000);
+        }
     }
 
     @Test
