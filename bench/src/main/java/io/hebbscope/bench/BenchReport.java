@@ -47,7 +47,11 @@ public record BenchReport(String createdAt, Machine machine, Settings settings, 
                       double publisherOnlyRatio) {}
 
     /** ConsumerPerformance over the same layer-steps topic the stored-log figures read. */
-    public record ConsumerYardstick(long records, double mb, double mbPerSecond, double fetchMbPerSecond) {}
+    public record ConsumerYardstick(long records, double mb, double mbPerSecond, double fetchMbPerSecond) {
+        static ConsumerYardstick of(KafkaPerfTools.ConsumerResult cp) {
+            return new ConsumerYardstick(cp.records(), cp.mb(), cp.mbPerSecond(), cp.fetchMbPerSecond());
+        }
+    }
 
     /** One analyzer pass over {@code mb}: MB/s from its start and from Kafka Streams RUNNING. */
     public record Pass(double mb, double fromStartSeconds, double fromRunningSeconds, double mbPerSecondFromStart,
