@@ -212,6 +212,11 @@ public final class Analyzer implements AutoCloseable {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.STATE_DIR_CONFIG, options.stateDir().toString());
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        // Never wait for an empty input partition of a task: no result depends on the order in which a task's
+        // partitions are read (blocks wait for their admission and their twins in stores). Kafka Streams 4.4 also
+        // formats a log message with String.format each time it checks an empty partition otherwise (the
+        // assembler's stats-blocks partition of a tensor run is always empty): 5 % of the stream thread.
+        p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, options.streamThreads());
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) options.replication());
         if (options.minInsyncReplicas() > 0) { // the changelog and repartition topics, like the topics it creates
