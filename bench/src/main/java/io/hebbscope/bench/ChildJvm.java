@@ -2,6 +2,7 @@ package io.hebbscope.bench;
 
 import java.io.File;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +22,7 @@ import java.util.stream.Collectors;
 public final class ChildJvm implements AutoCloseable {
     /** Environment variable with JVM options added to every child's command line (profiling). */
     public static final String EXTRA_OPTIONS = "HEBBSCOPE_CHILD_JAVA_OPTS";
+    private static final String TRANSPARENT_HUGE_PAGES = "-XX:+UseTransparentHugePages";
 
     private final String name;
     private final Process process;
@@ -54,6 +56,11 @@ public final class ChildJvm implements AutoCloseable {
         command.addAll(List.of("-cp", classPath(), "-Xmx1g", "-XX:G1HeapRegionSize=16m",
             "-Dlogback.configurationFile=" + logback.toAbsolutePath(), "-Dorg.nd4j.log.initialization=false",
             "-Duser.language=en", "-Duser.country=US"));
+        // Transparent huge pages as this JVM has them (the hebbscope script decides): the same for every child,
+        // hebbscope's processes and the yardsticks alike.
+        if (ManagementFactory.getRuntimeMXBean().getInputArguments().contains(TRANSPARENT_HUGE_PAGES)) {
+            command.add(TRANSPARENT_HUGE_PAGES);
+        }
         // e.g. a flight recording of every child: -XX:StartFlightRecording=filename=/tmp/jfr/%p.jfr,settings=profile
         String extra = System.getenv(EXTRA_OPTIONS);
         if (extra != null && !extra.isBlank()) {
