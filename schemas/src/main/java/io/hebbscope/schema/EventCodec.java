@@ -11,9 +11,12 @@ import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -36,6 +39,9 @@ public final class EventCodec {
         "RunStarted-v1.avsc", "BlockAlignment-v3.avsc", "LayerAdmission-v1.avsc", "RunAdmission-v1.avsc");
 
     private static final byte[] MAGIC = {(byte) 0xC3, (byte) 0x01};
+    /** The magic and the 8-byte fingerprint before the body. */
+    private static final int HEADER_BYTES = 10;
+    private static final ThreadLocal<ThreadDecoders> THREAD_DECODERS = ThreadLocal.withInitial(ThreadDecoders::new);
     private static final EventCodec INSTANCE = new EventCodec();
 
     private final Map<Class<?>, BinaryMessageEncoder<?>> encoders = new HashMap<>();
@@ -152,7 +158,15 @@ public final class EventCodec {
                 + actual.getSimpleName());
         }
         try {
-            return type.cast(((BinaryMessageDecoder<T>) decoders.get(type)).decode(message, reuse));
+            // Avro's BinaryMessageDecoder reads through an InputStream, which allocates every bytes field afresh;
+            // a BinaryDecoder over the array fills reuse's buffers (the tensors) where they are large enough.
+            ThreadDecoders local = THREAD_DECODERS.get();
+            long fingerprint = fingerprintOf(message);
+            SpecificDatumReader<T> reader = (SpecificDatumReader<T>) local.readers.computeIfAbsent(fingerprint,
+                fp -> new SpecificDatumReader<>(schemaByFingerprint.get(fp), SpecificData.get().getSchema(type)));
+            local.decoder = DecoderFactory.get().binaryDecoder(message, HEADER_BYTES, message.length - HEADER_BYTES,
+                local.decoder);
+            return reader.read(reuse, local.decoder);
         } catch (IOException | RuntimeException e) {
             throw new MalformedEventException("cannot decode " + type.getSimpleName() + ": " + e, e);
         }
@@ -172,12 +186,22 @@ public final class EventCodec {
             throw new MalformedEventException("not Avro single-object encoded (bad magic or shorter than 10 bytes, "
                 + message.length + " bytes)");
         }
-        long fp = ByteBuffer.wrap(message, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        long fp = fingerprintOf(message);
         Class<? extends SpecificRecord> type = typeByFingerprint.get(fp);
         if (type == null) {
             throw new MalformedEventException(String.format("unknown schema fingerprint %016x", fp));
         }
         return type;
+    }
+
+    private static long fingerprintOf(byte[] message) {
+        return ByteBuffer.wrap(message, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    /** Per thread: Avro's datum readers keep state while they read, and a decoder is reused from record to record. */
+    private static final class ThreadDecoders {
+        final Map<Long, SpecificDatumReader<?>> readers = new HashMap<>();
+        BinaryDecoder decoder;
     }
 
     private SpecificRecord decodeKnown(byte[] message, Class<? extends SpecificRecord> type) {

@@ -153,6 +153,54 @@ class EventCodecTest {
     }
 
     @Test
+    void decodingIntoAReusedRecordReadsWhatAFreshDecodeReads() throws Exception {
+        LayerStep small = (LayerStep) oneOfEach().get(3);
+        LayerStep large = LayerStep.newBuilder(small).setLayerRows(4).setLayerCols(5).setGradient(tensor(4, 5))
+            .setHebbian(tensor(4, 5)).setUpdate(tensor(4, 5)).setWeights(null).setSignal(tensor(4, 5)).build();
+        LayerStep other = LayerStep.newBuilder(small).setStep(4).setPreviousStep(3)
+            .setGradient(TensorCodec.encode(new float[] {9, 8, 7, 6, 5, 4}, 2, 3)).build();
+        LayerStep reuse = null;
+        // large, then smaller records into the buffers the large one left: no stale bytes or fields survive
+        for (LayerStep step : List.of(large, small, other, large, small)) {
+            byte[] bytes = codec.encode(step);
+            LayerStep read = codec.decode(bytes, LayerStep.class, reuse);
+            assertThat(read).isEqualTo(codec.decode(bytes, LayerStep.class)).isEqualTo(step);
+            reuse = read;
+        }
+
+        Schema v1;
+        try (InputStream in = EventCodec.class.getResourceAsStream("history/LayerStep-v1.avsc")) {
+            v1 = new Schema.Parser().parse(in);
+        }
+        GenericRecord old = new GenericData.Record(v1);
+        for (Schema.Field f : v1.getFields()) {
+            Object value = small.get(f.name());
+            old.put(f.name(), value instanceof Tensor t ? tensorRecord(f.schema(), t) : value);
+        }
+        ByteBuffer buf = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old);
+        byte[] oldBytes = new byte[buf.remaining()];
+        buf.get(oldBytes);
+        assertThat(codec.decode(oldBytes, LayerStep.class, reuse)).isEqualTo(codec.decode(oldBytes, LayerStep.class));
+
+        byte[] truncated = java.util.Arrays.copyOf(codec.encode(large), 40);
+        LayerStep into = reuse;
+        assertThatThrownBy(() -> codec.decode(truncated, LayerStep.class, into))
+            .isInstanceOf(MalformedEventException.class).hasMessageContaining("cannot decode LayerStep");
+    }
+
+    private static Object tensorRecord(Schema schema, Tensor t) {
+        Schema record = schema.getType() == Schema.Type.UNION
+            ? schema.getTypes().stream().filter(s -> s.getType() == Schema.Type.RECORD).findFirst().orElseThrow() : schema;
+        GenericRecord r = new GenericData.Record(record);
+        for (Schema.Field f : record.getFields()) {
+            Object value = t.get(f.name());
+            r.put(f.name(), f.schema().getType() == Schema.Type.ENUM
+                ? new GenericData.EnumSymbol(f.schema(), value.toString()) : value);
+        }
+        return r;
+    }
+
+    @Test
     void topicsPairNamesWithSerdes() {
         Topics topics = new Topics("lab");
         assertThat(topics.layerSteps().name()).isEqualTo("lab.layer-steps");
