@@ -22,7 +22,6 @@ import java.util.stream.Collectors;
 public final class ChildJvm implements AutoCloseable {
     /** Environment variable with JVM options added to every child's command line (profiling). */
     public static final String EXTRA_OPTIONS = "HEBBSCOPE_CHILD_JAVA_OPTS";
-    private static final String TRANSPARENT_HUGE_PAGES = "-XX:+UseTransparentHugePages";
 
     private final String name;
     private final Process process;
@@ -56,10 +55,12 @@ public final class ChildJvm implements AutoCloseable {
         command.addAll(List.of("-cp", classPath(), "-Xmx1g", "-XX:G1HeapRegionSize=16m",
             "-Dlogback.configurationFile=" + logback.toAbsolutePath(), "-Dorg.nd4j.log.initialization=false",
             "-Duser.language=en", "-Duser.country=US"));
-        // Transparent huge pages as this JVM has them (the hebbscope script decides): the same for every child,
-        // hebbscope's processes and the yardsticks alike.
-        if (ManagementFactory.getRuntimeMXBean().getInputArguments().contains(TRANSPARENT_HUGE_PAGES)) {
-            command.add(TRANSPARENT_HUGE_PAGES);
+        // Transparent huge pages and the compiler thresholds as this JVM has them (the hebbscope script decides):
+        // the same for every child, hebbscope's processes and the yardsticks alike.
+        for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (option.equals("-XX:+UseTransparentHugePages") || option.startsWith("-XX:Tier4")) {
+                command.add(option);
+            }
         }
         // e.g. a flight recording of every child: -XX:StartFlightRecording=filename=/tmp/jfr/%p.jfr,settings=profile
         String extra = System.getenv(EXTRA_OPTIONS);
