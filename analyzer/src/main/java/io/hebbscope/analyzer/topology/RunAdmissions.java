@@ -102,7 +102,8 @@ final class RunAdmissions implements Processor<String, RunEvent, String, Routed>
         RunAdmission run = runs.get(runId);
         if (run == null) {
             WaitingRecord w = new WaitingRecord(runId, context.currentSystemTimeMs(), null, e);
-            for (WaitingRecord evicted : waiting.add(w, e.getSourceTopic() + "/" + e.getSourcePartition() + "/" + e.getSourceOffset())) {
+            for (WaitingRecord evicted : waiting.add(w,
+                WaitingRecords.source(e.getSourceTopic(), e.getSourcePartition(), e.getSourceOffset()))) {
                 unknownRun(evicted.getEvent(), "no valid RunStarted for run " + evicted.getKey() + "; more than "
                     + settings.maxWaitingRecords() + " records of unknown runs were waiting");
             }

@@ -141,8 +141,8 @@ final class StepAssembler implements Processor<String, SpecificRecord, String, R
         LayerAdmission admission = admissions.get(layerKey);
         if (admission == null) {
             WaitingRecord w = new WaitingRecord(layerKey, context.currentSystemTimeMs(), block, null);
-            for (WaitingRecord evicted : waiting.add(w, block.getSourceTopic() + "/" + block.getSourcePartition() + "/"
-                + block.getSourceOffset())) {
+            for (WaitingRecord evicted : waiting.add(w,
+                WaitingRecords.source(block.getSourceTopic(), block.getSourcePartition(), block.getSourceOffset()))) {
                 reject(evicted.getBlock(), "unknown_run", "no valid RunStarted admitted layer " + evicted.getKey()
                     + "; more than " + settings.admission().maxWaitingRecords() + " blocks of unknown runs were waiting");
             }

@@ -33,6 +33,14 @@ final class WaitingRecords {
         }
     }
 
+    /**
+     * Where a record was read, as the unique part of its store key: partition and offset zero-padded, so that records
+     * that arrived in the same millisecond are taken in the order they were read (as text, offset 100 came before 99).
+     */
+    static String source(String topic, int partition, long offset) {
+        return String.format("%s/%010d/%019d", topic, Math.max(0, partition), Math.max(0, offset));
+    }
+
     /** Indexes a record by the time its grace period started. */
     private void index(String storeKey, long waitingSince) {
         String order = String.format("%019d", Math.max(0, waitingSince)) + "|" + storeKey;

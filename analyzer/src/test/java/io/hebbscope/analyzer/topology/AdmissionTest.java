@@ -164,6 +164,34 @@ class AdmissionTest {
     }
 
     /**
+     * Blocks that waited for their run are released in the order they arrived, also when many arrived in the same
+     * millisecond and their offsets cross a power of ten (a text order would put offset 100 before 99, and more than
+     * the assembler's window of steps out of order would skip steps for good).
+     */
+    @Test
+    void manyBlocksThatWaitedInOneMillisecondAreReleasedInOffsetOrder() {
+        int steps = 150;
+        start(AdmissionSettings.DEFAULTS.withUnknownRunGrace(GRACE));
+        LayerStepFixture f = layer("many", steps);
+        started(LayerStepFixture.runStarted("many", steps, f.shape()));
+        for (int s = 0; s < steps; s++) {
+            f.blocksOf(s).forEach(this::send);
+        }
+        List<LayerAlignment> inOrder = layers.readValuesToList();
+        assertThat(inOrder).hasSize(steps);
+        stop();
+
+        start(AdmissionSettings.DEFAULTS.withUnknownRunGrace(GRACE));
+        for (int s = 0; s < steps; s++) {
+            f.blocksOf(s).forEach(this::send);
+        }
+        assertThat(layers.isEmpty()).isTrue();
+        started(LayerStepFixture.runStarted("many", steps, f.shape()));
+        assertThat(layers.readValuesToList()).isEqualTo(inOrder);
+        assertThat(deadLetters.isEmpty()).isTrue();
+    }
+
+    /**
      * Each malformed kind of the hostile test (625 each there, 25 each here), beside a good run: the dead letters per
      * reason are exactly what was sent, and every record read is accepted, a counted duplicate or a dead letter.
      */
