@@ -158,8 +158,8 @@ public final class EventCodec {
                 + actual.getSimpleName());
         }
         try {
-            // Avro's BinaryMessageDecoder reads through an InputStream, which allocates every bytes field afresh;
-            // a BinaryDecoder over the array fills reuse's buffers (the tensors) where they are large enough.
+            // Avro's BinaryMessageDecoder reads through an InputStream and a DirectBinaryDecoder (allocating buffers,
+            // a varint a byte at a time); a buffered BinaryDecoder over the array refills reuse's tensor buffers.
             ThreadDecoders local = THREAD_DECODERS.get();
             long fingerprint = fingerprintOf(message);
             SpecificDatumReader<T> reader = (SpecificDatumReader<T>) local.readers.computeIfAbsent(fingerprint,

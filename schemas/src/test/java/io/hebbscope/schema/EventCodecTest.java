@@ -160,12 +160,18 @@ class EventCodecTest {
         LayerStep other = LayerStep.newBuilder(small).setStep(4).setPreviousStep(3)
             .setGradient(TensorCodec.encode(new float[] {9, 8, 7, 6, 5, 4}, 2, 3)).build();
         LayerStep reuse = null;
+        Tensor previousGradient = null;
         // large, then smaller records into the buffers the large one left: no stale bytes or fields survive
         for (LayerStep step : List.of(large, small, other, large, small)) {
             byte[] bytes = codec.encode(step);
             LayerStep read = codec.decode(bytes, LayerStep.class, reuse);
             assertThat(read).isEqualTo(codec.decode(bytes, LayerStep.class)).isEqualTo(step);
+            if (reuse != null) {
+                assertThat(read).isSameAs(reuse);
+                assertThat(read.getGradient()).isSameAs(previousGradient);
+            }
             reuse = read;
+            previousGradient = read.getGradient();
         }
 
         Schema v1;
@@ -180,12 +186,18 @@ class EventCodecTest {
         ByteBuffer buf = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old);
         byte[] oldBytes = new byte[buf.remaining()];
         buf.get(oldBytes);
-        assertThat(codec.decode(oldBytes, LayerStep.class, reuse)).isEqualTo(codec.decode(oldBytes, LayerStep.class));
+        // the fields version 1 lacks hold non-default values in the reused record: they must come back as defaults
+        LayerStep withNew = codec.decode(codec.encode(LayerStep.newBuilder(small).setWeightNorm(3.5).setWithStats(true)
+            .setOutputSquareMean(tensor(2, 1)).build()), LayerStep.class, reuse);
+        assertThat(codec.decode(oldBytes, LayerStep.class, withNew)).isEqualTo(codec.decode(oldBytes, LayerStep.class));
+        reuse = withNew;
 
         byte[] truncated = java.util.Arrays.copyOf(codec.encode(large), 40);
         LayerStep into = reuse;
         assertThatThrownBy(() -> codec.decode(truncated, LayerStep.class, into))
             .isInstanceOf(MalformedEventException.class).hasMessageContaining("cannot decode LayerStep");
+        // and the next record decodes whole into it
+        assertThat(codec.decode(codec.encode(large), LayerStep.class, into)).isEqualTo(large);
     }
 
     private static Object tensorRecord(Schema schema, Tensor t) {

@@ -91,8 +91,8 @@ public final class AnalyzerTopology {
         KStream<byte[], byte[]> layerSteps = raw(builder, topics.layerSteps().name(), runs);
         KStream<byte[], Routed> decoded = layerSteps
             .process(() -> new LayerStepDecoder(metrics), Named.as("decode-layer-steps"));
-        // The trainer's statistics: the same blocks without tensors, decoded in tasks of their own (a step's tensors
-        // take the stream thread seconds to reduce; the statistics of the next steps are not held up behind them).
+        // The trainer's statistics: the same blocks without tensors, decoded by a processor of their own. The stages
+        // form one sub-topology (they meet in the dead-letter and admission merges): one task per partition.
         KStream<byte[], Routed> decodedStats = raw(builder, topics.layerStats().name(), runs)
             .process(() -> new LayerStatsDecoder(metrics), Named.as("decode-layer-stats"));
         KStream<byte[], Routed> metricsDecoded = raw(builder, topics.trainMetrics().name(), runs)
