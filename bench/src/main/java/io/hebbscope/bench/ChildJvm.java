@@ -55,10 +55,11 @@ public final class ChildJvm implements AutoCloseable {
         command.addAll(List.of("-cp", classPath(), "-Xmx1g", "-XX:G1HeapRegionSize=16m",
             "-Dlogback.configurationFile=" + logback.toAbsolutePath(), "-Dorg.nd4j.log.initialization=false",
             "-Duser.language=en", "-Duser.country=US"));
-        // Transparent huge pages and the compiler thresholds as this JVM has them (the hebbscope script decides):
-        // the same for every child, hebbscope's processes and the yardsticks alike.
+        // Transparent huge pages and the compiler thresholds as this JVM has them (the hebbscope script decides, and
+        // HEBBSCOPE_JAVA_OPTS may turn them off after it: copied in order, the last still wins): the same for every
+        // child, hebbscope's processes and the yardsticks alike.
         for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (option.equals("-XX:+UseTransparentHugePages") || option.startsWith("-XX:Tier4")) {
+            if (option.matches("-XX:[+-]UseTransparentHugePages") || option.startsWith("-XX:Tier4")) {
                 command.add(option);
             }
         }
