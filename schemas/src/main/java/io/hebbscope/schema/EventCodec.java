@@ -13,7 +13,6 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
@@ -45,7 +44,6 @@ public final class EventCodec {
     private static final EventCodec INSTANCE = new EventCodec();
 
     private final Map<Class<?>, BinaryMessageEncoder<?>> encoders = new HashMap<>();
-    private final Map<Class<?>, BinaryMessageDecoder<?>> decoders = new HashMap<>();
     private final Map<Long, Class<? extends SpecificRecord>> typeByFingerprint = new HashMap<>();
     private final Map<Long, Schema> schemaByFingerprint = new HashMap<>();
 
@@ -68,13 +66,6 @@ public final class EventCodec {
         for (Class<? extends SpecificRecord> type : EVENT_TYPES) {
             Schema current = SpecificData.get().getSchema(type);
             encoders.put(type, new BinaryMessageEncoder<>(SpecificData.get(), current));
-            BinaryMessageDecoder<?> decoder = new BinaryMessageDecoder<>(SpecificData.get(), current);
-            schemaByFingerprint.forEach((fp, schema) -> {
-                if (typeByFingerprint.get(fp) == type) {
-                    decoder.addSchema(schema);
-                }
-            });
-            decoders.put(type, decoder);
         }
     }
 
@@ -138,43 +129,25 @@ public final class EventCodec {
 
     /** Decodes a message that must be of {@code type} (any known version of it). */
     public <T extends SpecificRecord> T decode(byte[] message, Class<T> type) {
-        Class<? extends SpecificRecord> actual = typeOf(message);
-        if (actual != type) {
-            throw new MalformedEventException("expected " + type.getSimpleName() + " but the message holds "
-                + actual.getSimpleName());
-        }
-        return type.cast(decodeKnown(message, actual));
+        return decode(message, type, null);
     }
 
     /**
      * The same into {@code reuse} (may be null) where its type allows: a caller that decodes many large events of
      * one type keeps their byte buffers instead of allocating them again for every event.
      */
-    @SuppressWarnings("unchecked")
     public <T extends SpecificRecord> T decode(byte[] message, Class<T> type, T reuse) {
         Class<? extends SpecificRecord> actual = typeOf(message);
         if (actual != type) {
             throw new MalformedEventException("expected " + type.getSimpleName() + " but the message holds "
                 + actual.getSimpleName());
         }
-        try {
-            // Avro's BinaryMessageDecoder reads through an InputStream and a DirectBinaryDecoder (allocating buffers,
-            // a varint a byte at a time); a buffered BinaryDecoder over the array refills reuse's tensor buffers.
-            ThreadDecoders local = THREAD_DECODERS.get();
-            long fingerprint = fingerprintOf(message);
-            SpecificDatumReader<T> reader = (SpecificDatumReader<T>) local.readers.computeIfAbsent(fingerprint,
-                fp -> new SpecificDatumReader<>(schemaByFingerprint.get(fp), SpecificData.get().getSchema(type)));
-            local.decoder = DecoderFactory.get().binaryDecoder(message, HEADER_BYTES, message.length - HEADER_BYTES,
-                local.decoder);
-            return reader.read(reuse, local.decoder);
-        } catch (IOException | RuntimeException e) {
-            throw new MalformedEventException("cannot decode " + type.getSimpleName() + ": " + e, e);
-        }
+        return read(message, type, reuse);
     }
 
     /** Decodes a message of any known event type (the runs topic carries two). */
     public SpecificRecord decodeAny(byte[] message) {
-        return decodeKnown(message, typeOf(message));
+        return read(message, typeOf(message), null);
     }
 
     /** The event type a message holds, from its fingerprint. */
@@ -204,9 +177,20 @@ public final class EventCodec {
         BinaryDecoder decoder;
     }
 
-    private SpecificRecord decodeKnown(byte[] message, Class<? extends SpecificRecord> type) {
+    /**
+     * The body of a message of a known {@code type}, written with the schema its fingerprint names, into {@code reuse}
+     * (may be null). Avro's BinaryMessageDecoder would read through an InputStream and a DirectBinaryDecoder
+     * (allocating buffers, a varint a byte at a time); a buffered BinaryDecoder over the array refills reuse's buffers.
+     */
+    @SuppressWarnings("unchecked")
+    private <T extends SpecificRecord> T read(byte[] message, Class<T> type, T reuse) {
         try {
-            return (SpecificRecord) decoders.get(type).decode(message);
+            ThreadDecoders local = THREAD_DECODERS.get();
+            SpecificDatumReader<T> reader = (SpecificDatumReader<T>) local.readers.computeIfAbsent(fingerprintOf(message),
+                fp -> new SpecificDatumReader<>(schemaByFingerprint.get(fp), SpecificData.get().getSchema(type)));
+            local.decoder = DecoderFactory.get().binaryDecoder(message, HEADER_BYTES, message.length - HEADER_BYTES,
+                local.decoder);
+            return reader.read(reuse, local.decoder);
         } catch (IOException | RuntimeException e) {
             throw new MalformedEventException("cannot decode " + type.getSimpleName() + ": " + e, e);
         }
