@@ -17,20 +17,69 @@ public final class RowSums {
     /**
      * Computes the sums of one block. {@code signal} may be null: then g = -gradient (SGD), and the
      * signal columns copy the gradient's.
+     *
+     * <p>One pass over each row for all tensors: each sum still adds its terms in column order, so the result is
+     * bit for bit that of {@link Alignment#rowSums} and {@link Alignment#rowSquaredNorms} per tensor, but the seven
+     * independent sums share the loop (a single sum waits on its previous addition each element; these were most
+     * of the row sums' time). Every element of every tensor enters one of the squared norms, so a non-finite value
+     * anywhere makes a sum non-finite: {@link #finite} then says so without another pass.
      */
     public static double[] of(float[] gradient, float[] signal, float[] hebbian, float[] update, int rows, int cols) {
         double[] out = new double[rows * WIDTH];
-        Alignment.rowSums(gradient, hebbian, rows, cols, -1, out, WIDTH, GRADIENT);
-        if (signal == null) {
-            for (int r = 0; r < rows; r++) {
-                out[r * WIDTH + SIGNAL] = out[r * WIDTH + GRADIENT];
-                out[r * WIDTH + SIGNAL + 1] = out[r * WIDTH + GRADIENT + 1];
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols;
+            double gh = 0;
+            double gg = 0;
+            double sh = 0;
+            double ss = 0;
+            double uh = 0;
+            double uu = 0;
+            double hh = 0;
+            if (signal == null) {
+                for (int c = 0; c < cols; c++) {
+                    double h = hebbian[base + c];
+                    double g = gradient[base + c];
+                    double u = update[base + c];
+                    gh += g * h;
+                    gg += g * g;
+                    uh += u * h;
+                    uu += u * u;
+                    hh += h * h;
+                }
+            } else {
+                for (int c = 0; c < cols; c++) {
+                    double h = hebbian[base + c];
+                    double g = gradient[base + c];
+                    double sv = signal[base + c];
+                    double u = update[base + c];
+                    gh += g * h;
+                    gg += g * g;
+                    sh += sv * h;
+                    ss += sv * sv;
+                    uh += u * h;
+                    uu += u * u;
+                    hh += h * h;
+                }
             }
-        } else {
-            Alignment.rowSums(signal, hebbian, rows, cols, 1, out, WIDTH, SIGNAL);
+            int at = r * WIDTH;
+            out[at + GRADIENT] = -gh; // g = -gradient
+            out[at + GRADIENT + 1] = gg;
+            out[at + SIGNAL] = signal == null ? -gh : sh;
+            out[at + SIGNAL + 1] = signal == null ? gg : ss;
+            out[at + UPDATE] = uh;
+            out[at + UPDATE + 1] = uu;
+            out[at + HEBBIAN] = hh;
         }
-        Alignment.rowSums(update, hebbian, rows, cols, 1, out, WIDTH, UPDATE);
-        Alignment.rowSquaredNorms(hebbian, rows, cols, out, WIDTH, HEBBIAN);
         return out;
+    }
+
+    /** False when a sum is infinite or NaN: then some input value was (sums of finite float32 values in float64 are finite). */
+    public static boolean finite(double[] sums) {
+        for (double v : sums) {
+            if (!Double.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -2,6 +2,7 @@ package io.hebbscope.analyzer.metrics;
 
 import io.hebbscope.analyzer.alignment.LayerStepAlignment;
 import io.hebbscope.analyzer.alignment.Roles;
+import io.hebbscope.analyzer.alignment.Spread;
 import io.hebbscope.schema.PhaseEvent;
 import io.hebbscope.schema.RunFinished;
 import io.hebbscope.schema.RunStarted;
@@ -137,17 +138,21 @@ public final class AnalyzerMetrics implements AutoCloseable {
         }
     }
 
-    /** Exports one analyzed layer step. {@code signalEwma} holds NaN for neurons never defined. */
+    /**
+     * Exports one analyzed layer step. {@code signalEwma} holds NaN for neurons never defined; {@code spread} is that
+     * of the step's learning-signal alignments (null when none is defined), which the LayerAlignment carries too.
+     */
     public void layerStepAnalyzed(String runId, String layer, long step, long publishedAtMs, LayerStepAlignment a,
-                                  List<Double> layerEwma, double[] signalEwma, Roles roles) {
+                                  Spread spread, List<Double> layerEwma, double[] signalEwma, Roles roles) {
         RunTrack track = series.touch(runId);
         if (track == null) {
             return;
         }
         layers.analyzed(runId, layer, a, layerEwma);
-        int flips = track.layer(layer).analyzed(step, publishedAtMs, a.neuron[NeuronAlignmentMetrics.SIGNAL],
+        RunTrack.Layer layerTrack = track.layer(layer);
+        int flips = layerTrack.analyzed(step, publishedAtMs, a.neuron[NeuronAlignmentMetrics.SIGNAL],
             a.defined[NeuronAlignmentMetrics.SIGNAL]);
-        neurons.analyzed(runId, layer, a, signalEwma, roles, flips);
+        neurons.analyzed(runId, layer, layerTrack, a, spread, signalEwma, roles, flips);
         pipeline.analyzed(runId, layer, step, publishedAtMs, series.now(), track.trainedStep);
     }
 

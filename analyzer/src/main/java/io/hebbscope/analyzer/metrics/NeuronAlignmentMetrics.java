@@ -5,6 +5,8 @@ import io.hebbscope.analyzer.alignment.Roles;
 import io.hebbscope.analyzer.alignment.Spread;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
 import io.prometheus.metrics.core.metrics.Histogram;
 
 /**
@@ -35,7 +37,9 @@ public final class NeuronAlignmentMetrics {
         neuronAlignment = series.perRun(Histogram.builder().name("hebbscope_neuron_alignment")
             .help("Per-neuron alignment cos(X_i, H_i), one observation per neuron with a defined value and analyzed step; "
                 + "buckets of 0.1 on [-1, 1] for Grafana heatmaps")
-            .classicOnly().classicUpperBounds(ALIGNMENT_BUCKETS).labelNames("run", "layer", "signal").build());
+            .classicOnly().classicUpperBounds(ALIGNMENT_BUCKETS).labelNames("run", "layer", "signal")
+            // no tracer supplies exemplars here; sampling them cost a share of every observation
+            .withoutExemplars().build());
         neuronAlignmentQuantile = series.perRun(Gauge.builder().name("hebbscope_neuron_alignment_quantile")
             .help("Quantile q over a layer's neurons of the learning-signal alignment at the last analyzed step "
                 + "(a gauge, so not the reserved label quantile)")
@@ -65,17 +69,27 @@ public final class NeuronAlignmentMetrics {
             .labelNames("run", "layer").build());
     }
 
-    /** One analyzed layer step. {@code signalEwma} holds NaN for neurons never defined. */
-    void analyzed(String run, String layer, LayerStepAlignment a, double[] signalEwma, Roles roles, int flips) {
+    /**
+     * One analyzed layer step. {@code signalEwma} holds NaN for neurons never defined; {@code spread} is that of
+     * the learning-signal alignments, null when none is defined. The per-neuron loops use the
+     * data points kept on the layer's track ({@code cached}): a label lookup per neuron and step (a list of label
+     * values built and hashed each time) was most of these metrics' cost.
+     */
+    void analyzed(String run, String layer, RunTrack.Layer cached, LayerStepAlignment a, Spread spread,
+                  double[] signalEwma, Roles roles, int flips) {
+        LayerSeries points = cached.neuronSeries;
+        if (points == null || points.ewma.length != a.rows) {
+            points = new LayerSeries(run, layer, a.rows);
+            cached.neuronSeries = points;
+        }
         for (int s = 0; s < 3; s++) {
-            var histogram = neuronAlignment.labelValues(run, layer, LayerStepAlignment.SIGNALS[s]);
+            DistributionDataPoint histogram = points.alignment[s];
             for (int i = 0; i < a.rows; i++) {
                 if (a.defined[s][i]) {
                     histogram.observe(a.neuron[s][i]);
                 }
             }
         }
-        Spread spread = Spread.of(a.neuron[SIGNAL], a.defined[SIGNAL]);
         if (spread != null) {
             neuronAlignmentQuantile.labelValues(run, layer, QUANTILES[0]).set(spread.p10());
             neuronAlignmentQuantile.labelValues(run, layer, QUANTILES[1]).set(spread.p50());
@@ -87,7 +101,7 @@ public final class NeuronAlignmentMetrics {
         if (perNeuronSeries(a.rows)) {
             for (int i = 0; i < a.rows; i++) {
                 if (!Double.isNaN(signalEwma[i])) {
-                    neuronAlignmentEwma.labelValues(run, layer, Integer.toString(i)).set(signalEwma[i]);
+                    points.ewma(i).set(signalEwma[i]);
                 }
             }
         }
@@ -96,6 +110,36 @@ public final class NeuronAlignmentMetrics {
         neuronRoles.labelValues(run, layer, "neutral").set(roles.neutral());
         neuronRoles.labelValues(run, layer, "undefined").set(roles.undefined());
         signFlips.labelValues(run, layer).inc(flips);
+    }
+
+    /**
+     * The data points of one layer's per-neuron series, looked up once. They live on the layer's {@link RunTrack},
+     * which goes when the run's series are removed, so a run seen again gets fresh ones.
+     */
+    final class LayerSeries {
+        private final String run;
+        private final String layer;
+        final DistributionDataPoint[] alignment = new DistributionDataPoint[3];
+        private final GaugeDataPoint[] ewma;
+
+        LayerSeries(String run, String layer, int rows) {
+            this.run = run;
+            this.layer = layer;
+            for (int s = 0; s < 3; s++) {
+                alignment[s] = neuronAlignment.labelValues(run, layer, LayerStepAlignment.SIGNALS[s]);
+            }
+            ewma = new GaugeDataPoint[rows];
+        }
+
+        /** Created at a neuron's first defined value: a neuron never defined has no series. */
+        GaugeDataPoint ewma(int neuron) {
+            GaugeDataPoint point = ewma[neuron];
+            if (point == null) {
+                point = neuronAlignmentEwma.labelValues(run, layer, Integer.toString(neuron));
+                ewma[neuron] = point;
+            }
+            return point;
+        }
     }
 
     /** The oscillation detector's share of oscillating neurons in a layer (0..1). */

@@ -32,6 +32,8 @@ final class RunTrack {
         /** Sign of each neuron's last defined per-step signal alignment (-1, 0, 1), null before the first step. */
         private byte[] signs;
         private final TreeMap<Long, Long> stepTimes = new TreeMap<>();
+        /** The layer's per-neuron data points, looked up once (the stream thread's only). */
+        volatile NeuronAlignmentMetrics.LayerSeries neuronSeries;
 
         /**
          * Records an analyzed step (its publish time when known, {@code publishedAtMs} > 0) and returns how many

@@ -53,19 +53,27 @@ public final class LayerStepValidator {
         check(rows >= 1 && s.getRowOffset() >= 0 && (long) s.getRowOffset() + rows <= s.getLayerRows(), "shape",
             "rows " + s.getRowOffset() + ".." + ((long) s.getRowOffset() + rows) + " outside a layer of "
                 + s.getLayerRows() + " rows");
-        float[] gradient = values("gradient", s.getGradient(), rows, cols, buffers, DecodeBuffers.GRADIENT);
-        float[] signal = s.getSignal() == null ? null
-            : values("signal", s.getSignal(), rows, cols, buffers, DecodeBuffers.SIGNAL);
-        float[] hebbian = values("hebbian", s.getHebbian(), rows, cols, buffers, DecodeBuffers.HEBBIAN);
-        float[] update = values("update", s.getUpdate(), rows, cols, buffers, DecodeBuffers.UPDATE);
-        if (s.getWeights() != null) {
-            values("weights", s.getWeights(), rows, cols, buffers, DecodeBuffers.WEIGHTS);
+        // The four tensors of the sums are checked for non-finite values by the sums themselves (RowSums.finite), not
+        // by a pass of their own; any rejection is then found again in the checks' order, so that a record with
+        // several faults is rejected for the same one as before.
+        float[] gradient;
+        float[] signal;
+        float[] hebbian;
+        float[] update;
+        double[] sums;
+        try {
+            gradient = values("gradient", s.getGradient(), rows, cols, buffers, DecodeBuffers.GRADIENT, false);
+            signal = s.getSignal() == null ? null
+                : values("signal", s.getSignal(), rows, cols, buffers, DecodeBuffers.SIGNAL, false);
+            hebbian = values("hebbian", s.getHebbian(), rows, cols, buffers, DecodeBuffers.HEBBIAN, false);
+            update = values("update", s.getUpdate(), rows, cols, buffers, DecodeBuffers.UPDATE, false);
+            checkRest(s, rows, cols, buffers);
+            sums = RowSums.of(gradient, signal, hebbian, update, rows, cols);
+            check(RowSums.finite(sums), "non_finite", "a tensor has a non-finite value");
+        } catch (InvalidRecordException e) {
+            checkInOrder(s, rows, cols, buffers);
+            throw e; // not reached: the checks in order find what the fast path did
         }
-        if (s.getOutputSquareMean() != null) {
-            values("outputSquareMean", s.getOutputSquareMean(), rows, 1, null, 0);
-        }
-        check(Double.isFinite(s.getWeightNorm()), "non_finite", "weight norm is " + s.getWeightNorm());
-        double[] sums = RowSums.of(gradient, signal, hebbian, update, rows, cols);
         double[] sketch = UpdateSketch.of(update, s.getRowOffset(), rows, cols);
         return BlockAlignment.newBuilder().setRunId(s.getRunId()).setLayer(s.getLayer()).setLayerIndex(s.getLayerIndex())
             .setStep(s.getStep()).setPreviousStep(s.getPreviousStep()).setEpoch(s.getEpoch())
@@ -77,7 +85,30 @@ public final class LayerStepValidator {
             .setRoundoff(0x1p-53).build();
     }
 
-    private static float[] values(String name, Tensor t, int rows, int cols, DecodeBuffers buffers, int slot) {
+    /** Every tensor's checks in their order: throws the first fault of a record the fast path rejected. */
+    private static void checkInOrder(LayerStep s, int rows, int cols, DecodeBuffers buffers) {
+        values("gradient", s.getGradient(), rows, cols, buffers, DecodeBuffers.GRADIENT, true);
+        if (s.getSignal() != null) {
+            values("signal", s.getSignal(), rows, cols, buffers, DecodeBuffers.SIGNAL, true);
+        }
+        values("hebbian", s.getHebbian(), rows, cols, buffers, DecodeBuffers.HEBBIAN, true);
+        values("update", s.getUpdate(), rows, cols, buffers, DecodeBuffers.UPDATE, true);
+        checkRest(s, rows, cols, buffers);
+    }
+
+    /** What follows the four tensors of the sums: the weights, the output square means and the weight norm. */
+    private static void checkRest(LayerStep s, int rows, int cols, DecodeBuffers buffers) {
+        if (s.getWeights() != null) {
+            values("weights", s.getWeights(), rows, cols, buffers, DecodeBuffers.WEIGHTS, true);
+        }
+        if (s.getOutputSquareMean() != null) {
+            values("outputSquareMean", s.getOutputSquareMean(), rows, 1, null, 0, true);
+        }
+        check(Double.isFinite(s.getWeightNorm()), "non_finite", "weight norm is " + s.getWeightNorm());
+    }
+
+    private static float[] values(String name, Tensor t, int rows, int cols, DecodeBuffers buffers, int slot,
+                                  boolean checkFinite) {
         check(t.getRows() == rows && t.getCols() == cols, "shape",
             name + " is " + t.getRows() + "x" + t.getCols() + ", expected " + rows + "x" + cols);
         float[] v;
@@ -89,7 +120,7 @@ public final class LayerStepValidator {
         } catch (MalformedEventException e) {
             throw new InvalidRecordException("shape", name + ": " + e.getMessage(), e);
         }
-        for (int i = 0; i < v.length; i++) {
+        for (int i = 0; checkFinite && i < v.length; i++) {
             if (!Float.isFinite(v[i])) {
                 throw new InvalidRecordException("non_finite",
                     name + " has a non-finite value " + v[i] + " at row " + (i / cols) + ", column " + (i % cols));

@@ -358,7 +358,8 @@ final class StepAssembler implements Processor<String, SpecificRecord, String, R
         long timestamp = context.currentSystemTimeMs();
         context.forward(new Record<>(key, new Routed.Good(key, neurons), timestamp));
         context.forward(new Record<>(key, new Routed.Good(key, layerAlignment), timestamp));
-        metrics.layerStepAnalyzed(runId, layer, step.getStep(), step.getTimestampMs(), a, layerEwma, perSignal[SIGNAL], roles);
+        metrics.layerStepAnalyzed(runId, layer, step.getStep(), step.getTimestampMs(), a, spread, layerEwma,
+            perSignal[SIGNAL], roles);
         if (osc != null) {
             metrics.oscillationShare(runId, layer, osc.share());
         }

@@ -83,6 +83,58 @@ class AlignmentTest {
         assertThat(Alignment.cosine(x, y, -1)).isCloseTo(-c, within(1e-12));
     }
 
+    /** The one-pass row sums are bit for bit the per-tensor definitions, with and without a learning signal. */
+    @Test
+    void rowSumsInOnePassEqualThePerTensorSumsBitForBit() {
+        java.util.Random r = new java.util.Random(8);
+        for (int trial = 0; trial < 200; trial++) {
+            int rows = 1 + r.nextInt(20);
+            int cols = 1 + r.nextInt(300);
+            float[][] m = new float[4][rows * cols];
+            for (float[] t : m) {
+                double scale = Math.pow(10, r.nextInt(20) - 10);
+                for (int i = 0; i < t.length; i++) {
+                    t[i] = (float) (r.nextGaussian() * scale);
+                }
+            }
+            float[] signal = trial % 2 == 0 ? null : m[1];
+            double[] expected = new double[rows * RowSums.WIDTH];
+            Alignment.rowSums(m[0], m[2], rows, cols, -1, expected, RowSums.WIDTH, RowSums.GRADIENT);
+            Alignment.rowSums(signal == null ? m[0] : signal, m[2], rows, cols, signal == null ? -1 : 1, expected,
+                RowSums.WIDTH, RowSums.SIGNAL);
+            Alignment.rowSums(m[3], m[2], rows, cols, 1, expected, RowSums.WIDTH, RowSums.UPDATE);
+            Alignment.rowSquaredNorms(m[2], rows, cols, expected, RowSums.WIDTH, RowSums.HEBBIAN);
+            double[] actual = RowSums.of(m[0], signal, m[2], m[3], rows, cols);
+            for (int i = 0; i < expected.length; i++) {
+                assertThat(Double.doubleToRawLongBits(actual[i])).as("trial %d, sum %d", trial, i)
+                    .isEqualTo(Double.doubleToRawLongBits(expected[i]));
+            }
+            assertThat(RowSums.finite(actual)).isTrue();
+        }
+    }
+
+    /** A non-finite value in any tensor, at any place, makes some sum non-finite. */
+    @Test
+    void aNonFiniteValueAnywhereMakesTheSumsNonFinite() {
+        java.util.Random r = new java.util.Random(4);
+        float[] bad = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        for (int trial = 0; trial < 300; trial++) {
+            int rows = 1 + r.nextInt(5);
+            int cols = 1 + r.nextInt(40);
+            float[][] m = new float[4][rows * cols];
+            for (float[] t : m) {
+                for (int i = 0; i < t.length; i++) {
+                    t[i] = (float) r.nextGaussian();
+                }
+            }
+            boolean withSignal = r.nextBoolean();
+            int tensor = withSignal ? r.nextInt(4) : new int[] {0, 2, 3}[r.nextInt(3)];
+            m[tensor][r.nextInt(rows * cols)] = bad[r.nextInt(bad.length)];
+            assertThat(RowSums.finite(RowSums.of(m[0], withSignal ? m[1] : null, m[2], m[3], rows, cols)))
+                .as("trial %d, tensor %d", trial, tensor).isFalse();
+        }
+    }
+
     @Test
     void blocksAssembleToTheWholeLayer() {
         java.util.Random r = new java.util.Random(22);

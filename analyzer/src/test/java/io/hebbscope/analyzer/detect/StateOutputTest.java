@@ -47,6 +47,35 @@ class StateOutputTest {
     }
 
     @Test
+    void everyValueIsWrittenAsDataOutputStreamWritesIt() throws IOException {
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        byte[] actual;
+        try (DataOutputStream reference = new DataOutputStream(expected); StateOutput out = StateOutput.reused()) {
+            for (java.io.DataOutput o : new java.io.DataOutput[] {reference, out}) {
+                Random values = new Random(9); // the same values for both
+                for (int i = 0; i < 40_000; i++) { // 1.2 MB: past the buffer, however far other tests grew it
+                    o.writeBoolean(values.nextBoolean());
+                    o.writeByte(values.nextInt());
+                    o.writeShort(values.nextInt());
+                    o.writeChar(values.nextInt());
+                    o.writeInt(values.nextInt());
+                    o.writeLong(values.nextLong());
+                    // non-canonical NaNs: DataOutput writes the canonical one
+                o.writeFloat(i % 7 == 0 ? Float.intBitsToFloat(0x7fc00001) : (float) values.nextGaussian());
+                    o.writeDouble(i % 5 == 0 ? Double.longBitsToDouble(0x7ff8000000000001L) : values.nextGaussian());
+                    o.write(values.nextInt());
+                }
+                o.write(new byte[] {1, 2, 3, 4}, 1, 2);
+                o.writeBytes("bytes é");
+                o.writeChars("chars é");
+                o.writeUTF("utf \u0000 é \uD83D\uDE00");
+            }
+            actual = out.toByteArray();
+        }
+        assertThat(actual).isEqualTo(expected.toByteArray());
+    }
+
+    @Test
     void eachStateIsItsOwnArrayAlthoughTheBufferIsReused() throws IOException {
         byte[] first;
         try (StateOutput out = StateOutput.reused()) {
