@@ -276,6 +276,10 @@ final class StepAssembler implements Processor<String, SpecificRecord, String, R
      * the range starts after it: from step 0 the store's iterator walked over every deleted step of the run again.
      */
     private void deletePendingUpTo(String layerKey, long from, long step) {
+        if (from == step) { // the usual case, the step after the last emitted one: no range to walk
+            pending.delete(stepKey(layerKey, step));
+            return;
+        }
         List<String> stale = new ArrayList<>();
         try (var it = pending.range(stepKey(layerKey, from), stepKey(layerKey, step))) {
             it.forEachRemaining(kv -> stale.add(kv.key));
@@ -283,9 +287,20 @@ final class StepAssembler implements Processor<String, SpecificRecord, String, R
         stale.forEach(pending::delete);
     }
 
-    /** Zero-padded so that a layer's pending steps form one ordered key range. */
+    /**
+     * Zero-padded so that a layer's pending steps form one ordered key range: {@code String.format("%019d")}'s
+     * text, without its cost (a formatter per call, several per analyzed step: 4 % of the stream thread).
+     */
     static String stepKey(String layerKey, long step) {
-        return layerKey + "/" + String.format("%019d", step);
+        if (step < 0) { // not a valid step (refused before), but its key stays what it was
+            return layerKey + "/" + String.format("%019d", step);
+        }
+        String digits = Long.toString(step);
+        StringBuilder key = new StringBuilder(layerKey.length() + 20).append(layerKey).append('/');
+        for (int i = digits.length(); i < 19; i++) {
+            key.append('0');
+        }
+        return key.append(digits).toString();
     }
 
     private void emit(String runId, String layer, PendingStep step, LayerState state) {
