@@ -3,10 +3,10 @@ package io.hebbscope.analyzer.metrics;
 import io.hebbscope.analyzer.alignment.LayerStepAlignment;
 import io.hebbscope.analyzer.alignment.Roles;
 import io.hebbscope.analyzer.alignment.Spread;
-import io.prometheus.metrics.core.metrics.Counter;
-import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 
 /**

@@ -5,6 +5,10 @@ import static io.hebbscope.analyzer.metrics.MetricsFixtures.series;
 import static io.hebbscope.analyzer.metrics.MetricsFixtures.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hebbscope.analyzer.alignment.LayerStepAlignment;
+import io.hebbscope.analyzer.alignment.Roles;
+import io.hebbscope.analyzer.alignment.RowSums;
+import io.hebbscope.analyzer.alignment.Spread;
 import io.hebbscope.schema.PhaseEvent;
 import io.hebbscope.schema.PhaseKind;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -64,6 +68,35 @@ class RunExpiryTest {
             now.addAndGet(61_000);
             assertThat(metrics.expireFinishedRuns()).containsExactly("done");
             assertThat(series(registry)).noneMatch(l -> l.contains("run=\"done\""));
+        }
+    }
+
+    /** The per-neuron data points are looked up once per layer; a run whose series expired gets new ones. */
+    @Test
+    void perNeuronSeriesComeBackFreshAfterTheirRunExpired() {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        AtomicLong now = new AtomicLong(5_000_000);
+        float[] g = {1, 2, 3, -1, 0, 2, 5, 1, 1, 2, -2, 0};
+        float[] h = {1, 1, 0, 2, 1, 1, 0, 1, 3, 1, 1, 1};
+        LayerStepAlignment a = new LayerStepAlignment(RowSums.of(g, null, h, g, 4, 3), 4);
+        double[] ewma = a.neuron[NeuronAlignmentMetrics.SIGNAL].clone();
+        try (AnalyzerMetrics metrics = new AnalyzerMetrics(registry, 128, Duration.ofSeconds(60), now::get)) {
+            Runnable step = () -> metrics.layerStepAnalyzed("r", "layer0", 0, 0, a,
+                Spread.of(a.neuron[NeuronAlignmentMetrics.SIGNAL], a.defined[NeuronAlignmentMetrics.SIGNAL]),
+                List.of(0.1, 0.2, 0.3), ewma, Roles.of(ewma, 0.2));
+            step.run();
+            step.run();
+            assertThat(select(series(registry), "hebbscope_neuron_alignment_ewma", "run=\"r\"")).hasSize(4);
+            assertThat(value(series(registry), "hebbscope_neuron_alignment_count", "run=\"r\"", "signal=\"signal\""))
+                .isEqualTo(8);
+            now.addAndGet(61_000); // a run never started here expires once idle for the retention time
+            assertThat(metrics.expireFinishedRuns()).containsExactly("r");
+            assertThat(series(registry)).noneMatch(l -> l.contains("run=\"r\""));
+
+            step.run();
+            assertThat(select(series(registry), "hebbscope_neuron_alignment_ewma", "run=\"r\"")).hasSize(4);
+            assertThat(value(series(registry), "hebbscope_neuron_alignment_count", "run=\"r\"", "signal=\"signal\""))
+                .as("a fresh histogram, not the removed one").isEqualTo(4);
         }
     }
 
