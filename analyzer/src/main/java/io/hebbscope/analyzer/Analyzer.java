@@ -212,14 +212,12 @@ public final class Analyzer implements AutoCloseable {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.STATE_DIR_CONFIG, options.stateDir().toString());
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-        // Never wait for an empty input partition of a task: no result depends on the order in which a task's
-        // partitions are read (blocks wait for their run's admission and for their twins in stores, and are released
-        // in the order they were read). With the default (0), Kafka Streams 4.4 formats a log message with
-        // String.format each time it checks an empty partition (the task's layer-stats and stats-blocks partitions of
-        // a tensor run are always empty): 3-5 % of the stream thread. A CI run with -1 once lost a step of the
-        // statistics end-to-end test: waiting records were then released out of order (offset 100 before 99), fixed
-        // since and tested (AdmissionTest); docs/performance.md.
-        p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+        // max.task.idle.ms stays at its default (0): a task reads the layer admissions and tensor blocks from one
+        // repartition topic and the statistics blocks from another, and the default keeps them in timestamp order
+        // where the broker has both. The twin check depends on that order: it keeps at most maxWaitingSteps steps of
+        // one source waiting for the other, and with -1 a backlog of small statistics blocks runs ahead of the tensor
+        // blocks past that window, so twins would go unchecked. Disabling it (-1) skipped 3-5 % of the stream thread
+        // (Kafka Streams 4.4 formats a log message each time it checks an empty partition); docs/performance.md.
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, options.streamThreads());
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) options.replication());
         if (options.minInsyncReplicas() > 0) { // the changelog and repartition topics, like the topics it creates

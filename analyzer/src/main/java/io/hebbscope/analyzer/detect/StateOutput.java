@@ -8,6 +8,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * The DataOutput a layer's detector state is written to, every step: a buffer reused by the stream thread, into
@@ -66,6 +67,7 @@ final class StateOutput implements DataOutput, AutoCloseable {
 
     @Override
     public void write(byte[] b, int off, int len) {
+        Objects.checkFromIndexSize(off, len, b.length); // before reserve counts the bytes as written
         int at = reserve(len);
         System.arraycopy(b, off, buf, at, len);
     }

@@ -156,10 +156,15 @@ final class SeriesLifecycle implements AutoCloseable {
         List<String> removed = new ArrayList<>();
         for (Map.Entry<String, RunTrack> e : runs.entrySet()) {
             RunTrack t = e.getValue();
-            if ((t.finished || !t.started) && now - t.lastUpdateMs >= finishedRunRetention.toMillis()
-                && runs.remove(e.getKey(), t)) {
-                expire(e.getKey(), t);
-                removed.add(e.getKey());
+            if ((t.finished || !t.started) && now - t.lastUpdateMs >= finishedRunRetention.toMillis()) {
+                // under the lock that touch() takes to create a track: a track created for the run between the removal
+                // and the series' removal would keep (in its per-layer caches) data points that are no longer exported
+                synchronized (runs) {
+                    if (runs.remove(e.getKey(), t)) {
+                        expire(e.getKey(), t);
+                        removed.add(e.getKey());
+                    }
+                }
             }
         }
         return removed;

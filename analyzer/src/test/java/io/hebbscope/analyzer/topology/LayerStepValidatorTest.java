@@ -17,13 +17,17 @@ class LayerStepValidatorTest {
 
     @Test
     void aNonFiniteValueIsNamedByTensorRowAndColumn() {
-        for (String tensor : new String[] {"gradient", "hebbian", "update"}) {
+        for (String tensor : new String[] {"gradient", "signal", "hebbian", "update"}) {
             float[] v = new float[12];
             v[7] = Float.NEGATIVE_INFINITY;
             assertThatThrownBy(() -> LayerStepValidator.reduce(with(good, tensor, v), new DecodeBuffers()))
-                .isInstanceOf(InvalidRecordException.class)
+                .isInstanceOfSatisfying(InvalidRecordException.class, e -> assertThat(e.category()).isEqualTo("non_finite"))
                 .hasMessage(tensor + " has a non-finite value -Infinity at row 2, column 1");
         }
+        LayerStep badNorm = LayerStep.newBuilder(good).setWeightNorm(Double.NaN).build();
+        assertThatThrownBy(() -> LayerStepValidator.reduce(badNorm, new DecodeBuffers()))
+            .isInstanceOfSatisfying(InvalidRecordException.class, e -> assertThat(e.category()).isEqualTo("non_finite"))
+            .hasMessage("weight norm is NaN");
     }
 
     @Test
@@ -44,6 +48,7 @@ class LayerStepValidatorTest {
         LayerStep hebbianShapeUpdateNan = LayerStep.newBuilder(with(good, "update", nan))
             .setHebbian(TensorCodec.encode(new float[6], 2, 3)).build();
         assertThatThrownBy(() -> LayerStepValidator.reduce(hebbianShapeUpdateNan, new DecodeBuffers()))
+            .isInstanceOfSatisfying(InvalidRecordException.class, e -> assertThat(e.category()).isEqualTo("shape"))
             .hasMessage("hebbian is 2x3, expected 4x3");
     }
 
@@ -57,6 +62,7 @@ class LayerStepValidatorTest {
         var t = TensorCodec.encode(values, 4, 3);
         switch (tensor) {
             case "gradient" -> b.setGradient(t);
+            case "signal" -> b.setSignal(t);
             case "hebbian" -> b.setHebbian(t);
             case "update" -> b.setUpdate(t);
             default -> throw new IllegalArgumentException(tensor);
