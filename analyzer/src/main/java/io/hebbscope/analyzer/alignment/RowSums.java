@@ -35,7 +35,7 @@ public final class RowSums {
             double uh = 0;
             double uu = 0;
             double hh = 0;
-            if (signal == null) {
+            if (signal == null) { // SGD, the common case: a loop of its own, two sums fewer per element
                 for (int c = 0; c < cols; c++) {
                     double h = hebbian[base + c];
                     double g = gradient[base + c];
