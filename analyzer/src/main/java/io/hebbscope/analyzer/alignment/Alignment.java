@@ -33,35 +33,4 @@ public final class Alignment {
         }
         return cosine(sign * dot, xx, yy);
     }
-
-    /**
-     * Per-row sums of {@code sign * x} against {@code h} (both rows x cols, row-major): writes
-     * dot into {@code out[r*stride + col]} and |x_r|^2 into {@code out[r*stride + col + 1]}.
-     */
-    public static void rowSums(float[] x, float[] h, int rows, int cols, int sign, double[] out, int stride, int col) {
-        for (int r = 0; r < rows; r++) {
-            double dot = 0;
-            double xx = 0;
-            int base = r * cols;
-            for (int c = 0; c < cols; c++) {
-                double xv = x[base + c];
-                dot += xv * h[base + c];
-                xx += xv * xv;
-            }
-            out[r * stride + col] = sign * dot;
-            out[r * stride + col + 1] = xx;
-        }
-    }
-
-    /** |h_r|^2 per row into {@code out[r*stride + col]}. */
-    public static void rowSquaredNorms(float[] h, int rows, int cols, double[] out, int stride, int col) {
-        for (int r = 0; r < rows; r++) {
-            double hh = 0;
-            int base = r * cols;
-            for (int c = 0; c < cols; c++) {
-                hh += (double) h[base + c] * h[base + c];
-            }
-            out[r * stride + col] = hh;
-        }
-    }
 }

@@ -19,7 +19,7 @@ public final class RowSums {
      * signal columns copy the gradient's.
      *
      * <p>One pass over each row for all tensors: each sum still adds its terms in column order, so the result is
-     * bit for bit that of {@link Alignment#rowSums} and {@link Alignment#rowSquaredNorms} per tensor, but the seven
+     * bit for bit that of one loop per tensor (AlignmentTest keeps that form as the reference), but the seven
      * independent sums share the loop (a single sum waits on its previous addition each element; these were most
      * of the row sums' time). Every element of every tensor enters one of the squared norms, so a non-finite value
      * anywhere makes a sum non-finite: {@link #finite} then says so without another pass.

@@ -99,11 +99,11 @@ class AlignmentTest {
             }
             float[] signal = trial % 2 == 0 ? null : m[1];
             double[] expected = new double[rows * RowSums.WIDTH];
-            Alignment.rowSums(m[0], m[2], rows, cols, -1, expected, RowSums.WIDTH, RowSums.GRADIENT);
-            Alignment.rowSums(signal == null ? m[0] : signal, m[2], rows, cols, signal == null ? -1 : 1, expected,
+            rowSums(m[0], m[2], rows, cols, -1, expected, RowSums.WIDTH, RowSums.GRADIENT);
+            rowSums(signal == null ? m[0] : signal, m[2], rows, cols, signal == null ? -1 : 1, expected,
                 RowSums.WIDTH, RowSums.SIGNAL);
-            Alignment.rowSums(m[3], m[2], rows, cols, 1, expected, RowSums.WIDTH, RowSums.UPDATE);
-            Alignment.rowSquaredNorms(m[2], rows, cols, expected, RowSums.WIDTH, RowSums.HEBBIAN);
+            rowSums(m[3], m[2], rows, cols, 1, expected, RowSums.WIDTH, RowSums.UPDATE);
+            rowSquaredNorms(m[2], rows, cols, expected, RowSums.WIDTH, RowSums.HEBBIAN);
             double[] actual = RowSums.of(m[0], signal, m[2], m[3], rows, cols);
             for (int i = 0; i < expected.length; i++) {
                 assertThat(Double.doubleToRawLongBits(actual[i])).as("trial %d, sum %d", trial, i)
@@ -190,5 +190,36 @@ class AlignmentTest {
         assertThat(Spread.of(new double[] {1}, new boolean[] {false})).isNull();
         assertThat(Roles.of(new double[] {0.5, -0.5, 0.05, Double.NaN, 0.1}, 0.1))
             .isEqualTo(new Roles(1, 1, 2, 1));
+    }
+
+    /**
+     * The definition RowSums is held to, one tensor at a time: per-row sums of {@code sign * x} against {@code h}
+     * (both rows x cols, row-major); writes dot into {@code out[r*stride + col]} and |x_r|^2 into {@code out[r*stride + col + 1]}.
+     */
+    private static void rowSums(float[] x, float[] h, int rows, int cols, int sign, double[] out, int stride, int col) {
+        for (int r = 0; r < rows; r++) {
+            double dot = 0;
+            double xx = 0;
+            int base = r * cols;
+            for (int c = 0; c < cols; c++) {
+                double xv = x[base + c];
+                dot += xv * h[base + c];
+                xx += xv * xv;
+            }
+            out[r * stride + col] = sign * dot;
+            out[r * stride + col + 1] = xx;
+        }
+    }
+
+    /** |h_r|^2 per row into {@code out[r*stride + col]}. */
+    private static void rowSquaredNorms(float[] h, int rows, int cols, double[] out, int stride, int col) {
+        for (int r = 0; r < rows; r++) {
+            double hh = 0;
+            int base = r * cols;
+            for (int c = 0; c < cols; c++) {
+                hh += (double) h[base + c] * h[base + c];
+            }
+            out[r * stride + col] = hh;
+        }
     }
 }
