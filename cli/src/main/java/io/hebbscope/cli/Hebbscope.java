@@ -1,6 +1,7 @@
 package io.hebbscope.cli;
 
 import io.hebbscope.cli.logging.LogFile;
+import io.hebbscope.trainer.JavaCppSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -77,6 +78,7 @@ public final class Hebbscope implements Runnable {
         if (args.length > 0 && args[0].matches("[a-z]+")) {
             System.setProperty(LogFile.COMMAND_PROPERTY, args[0]);
         }
+        JavaCppSettings.apply();
         CommandClock.processStarts();
         System.exit(commandLine(true).execute(args));
     }

@@ -1,5 +1,6 @@
 package io.hebbscope.trainer.bench;
 
+import io.hebbscope.trainer.JavaCppSettings;
 import io.hebbscope.trainer.StepRecord;
 import io.hebbscope.trainer.Trainer;
 import io.hebbscope.trainer.TrainerConfig;
@@ -28,6 +29,7 @@ public final class StepTimeBench {
     }
 
     public static void main(String[] args) {
+        JavaCppSettings.apply();
         int measured = args.length > 0 ? Integer.parseInt(args[0]) : 1500;
         int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 300;
         String what = args.length > 2 ? args[2] : "mlp";
@@ -64,7 +66,8 @@ public final class StepTimeBench {
      * Trains {@code warmup + measured} steps of {@code base} (epochs adjusted) and times the interval between
      * consecutive onStep calls after warm-up; validation at epoch ends is included, as in real training.
      *
-     * @param wantTerms whether the timing listener asks for the probe's terms on every step
+     * @param wantTerms whether the timing listener asks for the probe's terms on every step (H among them only
+     *                  when there is no {@code extra} listener)
      * @param extra     further listeners to include in the measurement (e.g. a publisher)
      */
     public static Stats measure(String label, TrainerConfig base, int warmup, int measured, boolean wantTerms,
@@ -79,6 +82,15 @@ public final class StepTimeBench {
             @Override
             public boolean wantsTerms(long step) {
                 return wantTerms;
+            }
+
+            /**
+             * Alone, the timer stands for a listener that wants every term, H included; beside other listeners (a
+             * publisher) it is only a clock, and the training thread computes H only if they ask for it.
+             */
+            @Override
+            public boolean wantsHebbian(long step) {
+                return extra.isEmpty();
             }
 
             @Override

@@ -1,0 +1,25 @@
+package io.hebbscope.trainer;
+
+/**
+ * JavaCPP settings for the processes that run ND4J, applied before ND4J loads (JavaCPP reads them once).
+ *
+ * <p>With {@code org.bytedeco.javacpp.maxPhysicalBytes} above 0 (JavaCPP's default: twice the maximum heap), every
+ * native allocation reads the process's resident size from {@code /proc/self/statm} under a global lock. ND4J
+ * allocates a native shape descriptor for every op, and the small MLP's step is hundreds of small ops: that read
+ * was a fifth of the training thread's time, and the publisher thread's ops waited on the same lock
+ * (docs/performance.md). At 0 JavaCPP skips it; its other limit, {@code maxBytes} (what it allocated itself,
+ * counted without a system call), still makes it collect garbage before native memory outgrows the heap.
+ */
+public final class JavaCppSettings {
+    public static final String MAX_PHYSICAL_BYTES = "org.bytedeco.javacpp.maxPhysicalBytes";
+
+    private JavaCppSettings() {}
+
+    /** Sets what the user has not set ({@code -D...} on the command line wins, in either spelling JavaCPP reads). */
+    public static void apply() {
+        if (System.getProperty(MAX_PHYSICAL_BYTES) == null
+                && System.getProperty(MAX_PHYSICAL_BYTES.toLowerCase(java.util.Locale.ROOT)) == null) {
+            System.setProperty(MAX_PHYSICAL_BYTES, "0");
+        }
+    }
+}
