@@ -38,12 +38,19 @@ public final class BenchHarness {
     /** Nothing here should take this long; it only keeps a broken component from hanging the bench. */
     private static final Duration SAFETY_LIMIT = Duration.ofMinutes(15);
     private static final int PHASES = 15;
+    /**
+     * The publishing variant warms up this many times as long as the others: it starts what they do not run (the
+     * in-process broker's request path, the producer, the publisher thread), whose compilation took its first 900
+     * steps to 2.4-3.2 ms against 2.0 ms after (docs/performance.md).
+     */
+    static final int PUBLISHING_WARMUP_FACTOR = 3;
 
     /**
      * @param cliMainClass         the command line's main class: the stored-log, replay and recovery analyzers run
      *                             as child JVMs of it (the bench does not depend on the command line)
      * @param training             the run the figures are about (its run id is the stem of the bench's run ids)
-     * @param warmup               warm-up steps per step-time variant and of the publisher-only run
+     * @param warmup               warm-up steps per step-time variant ({@link #PUBLISHING_WARMUP_FACTOR} times as
+     *                             many with publishing) and of the publisher-only run
      * @param steps                measured steps per step-time variant and of the publisher-only run
      * @param lagSteps             steps each trainer trains in the live-lag runs (whole epochs: rounded up)
      * @param longLogSteps         steps of the long stored log (whole epochs: rounded up), on which the analyzer's
@@ -101,8 +108,9 @@ public final class BenchHarness {
             long storedBytes;
             try (AckedBytes acked = new AckedBytes();
                  EventPublisher publisher = new EventPublisher(acked.attachTo(client), stored, policy)) {
-                publishing = StepTimeBench.measure("(c) + probe + publishing", published, settings.warmup(),
-                    settings.steps(), true, List.of(clock, publisher, clock.afterPublisher()));
+                publishing = StepTimeBench.measure("(c) + probe + publishing", published,
+                    PUBLISHING_WARMUP_FACTOR * settings.warmup(), settings.steps(), true,
+                    List.of(clock, publisher, clock.afterPublisher()));
                 waitNanos = PublisherAccess.queueWaitNanos(publisher);
                 storedRecords = acked.records(stored.layerSteps().name());
                 storedBytes = acked.bytes(stored.layerSteps().name());
@@ -196,7 +204,8 @@ public final class BenchHarness {
                 recovery.restartToOutputSeconds(), recovery.restartToRunningSeconds(), recovery.outputsBeforeKill(),
                 recovery.stepsPerSecond());
             BenchReport.Settings used = new BenchReport.Settings(base.task(), base.model(), base.widthsString(),
-                base.activation().id(), base.rule(), base.batchSize(), settings.warmup(), settings.steps(),
+                base.activation().id(), base.rule(), base.batchSize(), settings.warmup(),
+                PUBLISHING_WARMUP_FACTOR * settings.warmup(), settings.steps(),
                 (int) (lagBase.epochs() * (long) lagBase.stepsPerEpoch()), settings.trainers(), BenchTopics.PARTITIONS,
                 policy.dtype().name().toLowerCase(Locale.ROOT), policy.every(), policy.maxBlockBytes(),
                 settings.recoveryStepsPerSecond(), settings.trainerProcesses());
@@ -299,10 +308,10 @@ public final class BenchHarness {
                 + "load average %.2f at start.%n%n", r.createdAt(), m.cores(), m.cpu(), m.os(), m.java(), m.maxHeapMb(),
             m.ompNumThreads(), m.loadAverageAtStart()));
         sb.append(String.format(Locale.ROOT, "%s %s %s %s %s, batch %d, %s, publish every %d; step times over %d steps "
-                + "after %d warm-up; live lag over %d steps per trainer; %d partitions; recovery trainer paced at "
-                + "%.0f steps/s.%n%n", s.task(), s.model(), s.widths(), s.activation(), s.rule(), s.batchSize(), s.dtype(),
-            s.publishEvery(), s.measuredSteps(), s.warmupSteps(), s.lagStepsPerTrainer(), s.partitions(),
-            s.recoveryStepsPerSecond()));
+                + "after %d warm-up (%d with publishing); live lag over %d steps per trainer; %d partitions; recovery "
+                + "trainer paced at %.0f steps/s.%n%n", s.task(), s.model(), s.widths(), s.activation(), s.rule(), s.batchSize(), s.dtype(),
+            s.publishEvery(), s.measuredSteps(), s.warmupSteps(), s.publishingWarmupSteps(), s.lagStepsPerTrainer(),
+            s.partitions(), s.recoveryStepsPerSecond()));
         sb.append(BenchTable.markdown(r.table()));
         sb.append("""
 

@@ -29,7 +29,9 @@ final class BenchCommand implements Callable<Integer> {
         description = "Measured steps per step-time variant and of the publisher-only run (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--warmup", defaultValue = "300", description = "Warm-up steps before those (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "300",
+        description = "Warm-up steps before those, three times as many for the variant with publishing, which warms up "
+            + "the broker and the producer too (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--lag-steps", defaultValue = "300",

@@ -88,6 +88,7 @@ class BenchCommandTest {
         assertThat(problems).as("in%n%s", json.toPrettyString()).isEmpty();
         assertThat(json.at("/settings/trainers").asInt()).isEqualTo(TRAINERS);
         assertThat(json.at("/settings/trainerProcesses").asInt()).isEqualTo(2);
+        assertThat(json.at("/settings/publishingWarmupSteps").asInt()).isEqualTo(3 * 4); // three times --warmup
         for (String fleet : List.of("/fleet/oneAnalyzer", "/fleet/twoAnalyzers")) {
             assertThat(json.at(fleet + "/runs").size()).as(fleet).isEqualTo(2);
             json.at(fleet + "/runs").forEach(run -> assertThat(run.get("p99Ms").isNumber()).as(run.toString()).isTrue());
