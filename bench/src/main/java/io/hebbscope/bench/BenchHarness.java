@@ -40,8 +40,8 @@ public final class BenchHarness {
     private static final int PHASES = 15;
     /**
      * The publishing variant warms up this many times as long as the others: it starts what they do not run (the
-     * in-process broker's request path, the producer, the publisher thread), whose compilation took its first 900
-     * steps to 2.4-3.2 ms against 2.0 ms after (docs/performance.md).
+     * in-process broker's request path, the producer, the publisher thread), which were still compiling when the
+     * first 600 steps after 300 of warm-up ran 2.4-3.2 ms a step, against 2.0 ms after them (docs/performance.md).
      */
     static final int PUBLISHING_WARMUP_FACTOR = 3;
 
@@ -309,8 +309,8 @@ public final class BenchHarness {
             m.ompNumThreads(), m.loadAverageAtStart()));
         sb.append(String.format(Locale.ROOT, "%s %s %s %s %s, batch %d, %s, publish every %d; step times over %d steps "
                 + "after %d warm-up (%d with publishing); live lag over %d steps per trainer; %d partitions; recovery "
-                + "trainer paced at %.0f steps/s.%n%n", s.task(), s.model(), s.widths(), s.activation(), s.rule(), s.batchSize(), s.dtype(),
-            s.publishEvery(), s.measuredSteps(), s.warmupSteps(), s.publishingWarmupSteps(), s.lagStepsPerTrainer(),
+                + "trainer paced at %.0f steps/s.%n%n", s.task(), s.model(), s.widths(), s.activation(), s.rule(),
+            s.batchSize(), s.dtype(), s.publishEvery(), s.measuredSteps(), s.warmupSteps(), s.publishingWarmupSteps(), s.lagStepsPerTrainer(),
             s.partitions(), s.recoveryStepsPerSecond()));
         sb.append(BenchTable.markdown(r.table()));
         sb.append("""

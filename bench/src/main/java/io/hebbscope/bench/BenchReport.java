@@ -14,8 +14,9 @@ public record BenchReport(String createdAt, Machine machine, Settings settings, 
                    double loadAverageAtStart) {}
 
     public record Settings(String task, String model, String widths, String activation, String rule, int batchSize,
-                    int warmupSteps, int publishingWarmupSteps, int measuredSteps, int lagStepsPerTrainer, int trainers, int partitions, String dtype,
-                    int publishEvery, int maxBlockBytes, double recoveryStepsPerSecond, int trainerProcesses) {}
+                    int warmupSteps, int publishingWarmupSteps, int measuredSteps, int lagStepsPerTrainer, int trainers,
+                    int partitions, String dtype, int publishEvery, int maxBlockBytes, double recoveryStepsPerSecond,
+                    int trainerProcesses) {}
 
     /** Wall time per step after warm-up. */
     public record Timing(int steps, double medianMs, double meanMs, double p90Ms) {}

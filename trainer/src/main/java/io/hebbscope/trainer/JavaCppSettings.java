@@ -1,5 +1,7 @@
 package io.hebbscope.trainer;
 
+import java.util.Locale;
+
 /**
  * JavaCPP settings for the processes that run ND4J, applied before ND4J loads (JavaCPP reads them once).
  *
@@ -18,7 +20,7 @@ public final class JavaCppSettings {
     /** Sets what the user has not set ({@code -D...} on the command line wins, in either spelling JavaCPP reads). */
     public static void apply() {
         if (System.getProperty(MAX_PHYSICAL_BYTES) == null
-                && System.getProperty(MAX_PHYSICAL_BYTES.toLowerCase(java.util.Locale.ROOT)) == null) {
+                && System.getProperty(MAX_PHYSICAL_BYTES.toLowerCase(Locale.ROOT)) == null) {
             System.setProperty(MAX_PHYSICAL_BYTES, "0");
         }
     }
