@@ -310,8 +310,8 @@ public final class BenchHarness {
         sb.append(String.format(Locale.ROOT, "%s %s %s %s %s, batch %d, %s, publish every %d; step times over %d steps "
                 + "after %d warm-up (%d with publishing); live lag over %d steps per trainer; %d partitions; recovery "
                 + "trainer paced at %.0f steps/s.%n%n", s.task(), s.model(), s.widths(), s.activation(), s.rule(),
-            s.batchSize(), s.dtype(), s.publishEvery(), s.measuredSteps(), s.warmupSteps(), s.publishingWarmupSteps(), s.lagStepsPerTrainer(),
-            s.partitions(), s.recoveryStepsPerSecond()));
+            s.batchSize(), s.dtype(), s.publishEvery(), s.measuredSteps(), s.warmupSteps(), s.publishingWarmupSteps(),
+            s.lagStepsPerTrainer(), s.partitions(), s.recoveryStepsPerSecond()));
         sb.append(BenchTable.markdown(r.table()));
         sb.append("""
 
