@@ -207,6 +207,7 @@ final class StepAssembler implements Processor<String, SpecificRecord, String, R
         }
         String stepKey = stepKey(layerKey, block.getStep());
         PendingStep step = pending.get(stepKey);
+        boolean stored = step != null;
         if (step == null) {
             step = new PendingStep(block.getStep(), block.getPreviousStep(), block.getEpoch(), block.getLayerIndex(),
                 block.getBlockCount(), new ArrayList<>(),
@@ -244,15 +245,23 @@ final class StepAssembler implements Processor<String, SpecificRecord, String, R
             step.setUpdateSketch(null);
         }
         step.setTimestampMs(Math.max(step.getTimestampMs(), block.getTimestampMs()));
-        pending.put(stepKey, step);
         if (received.size() == step.getBlockCount()) {
-            release(layerKey, block, step, state);
+            release(layerKey, block, step, stored, state);
+        } else {
+            pending.put(stepKey, step);
         }
         layers.put(layerKey, state);
     }
 
-    /** Emits every assembled step whose predecessor has been emitted, in publish order (see {@link StepChain}). */
-    private void release(String layerKey, BlockAlignment block, PendingStep completed, LayerState state) {
+    /**
+     * Emits every assembled step whose predecessor has been emitted, in publish order (see {@link StepChain}).
+     * The step just completed enters the pending store only if it has to wait for its predecessor: the usual step,
+     * released at once, was put into the store, read back and deleted again (a serialised copy of its row sums each
+     * way and a tombstone in the store's changelog); the store ends with the same contents either way.
+     *
+     * @param stored whether earlier blocks of {@code completed} put it into the pending store
+     */
+    private void release(String layerKey, BlockAlignment block, PendingStep completed, boolean stored, LayerState state) {
         List<Long> previous = new ArrayList<>();
         for (long s : state.getCompletedSteps()) {
             previous.add(pending.get(stepKey(layerKey, s)).getPreviousStep());
@@ -261,23 +270,32 @@ final class StepAssembler implements Processor<String, SpecificRecord, String, R
         int[] skipped = {0};
         for (long s : chain.complete(completed.getStep(), completed.getPreviousStep(), settings.maxWaitingSteps(), skipped)) {
             long firstPending = state.getEmittedSteps() > 0 ? state.getLastEmittedStep() + 1 : 0;
-            emit(block.getRunId(), block.getLayer(), pending.get(stepKey(layerKey, s)), state);
-            deletePendingUpTo(layerKey, firstPending, s);
+            boolean isCompleted = s == completed.getStep();
+            emit(block.getRunId(), block.getLayer(), isCompleted ? completed : pending.get(stepKey(layerKey, s)), state);
+            deletePendingUpTo(layerKey, firstPending, s, isCompleted && !stored);
         }
         if (skipped[0] > 0) {
             metrics.skippedSteps(block.getRunId(), block.getLayer(), skipped[0]);
         }
-        state.setCompletedSteps(chain.waitingSteps());
+        List<Long> waitingSteps = chain.waitingSteps();
+        if (waitingSteps.contains(completed.getStep())) {
+            pending.put(stepKey(layerKey, completed.getStep()), completed);
+        }
+        state.setCompletedSteps(waitingSteps);
     }
 
     /**
      * Steps at or before an emitted one can never be emitted: drop them, complete or not. Nothing at or before the
      * previously emitted step is pending (dropped then, and later blocks of such steps are refused as duplicates), so
      * the range starts after it: from step 0 the store's iterator walked over every deleted step of the run again.
+     *
+     * @param neverStored whether {@code step} itself never entered the store (nothing of it to delete)
      */
-    private void deletePendingUpTo(String layerKey, long from, long step) {
+    private void deletePendingUpTo(String layerKey, long from, long step, boolean neverStored) {
         if (from == step) { // the usual case, the step after the last emitted one: no range to walk
-            pending.delete(stepKey(layerKey, step));
+            if (!neverStored) {
+                pending.delete(stepKey(layerKey, step));
+            }
             return;
         }
         List<String> stale = new ArrayList<>();

@@ -202,6 +202,38 @@ class AnalyzerTopologyTest {
     }
 
     @Test
+    void singleBlockStepsWaitInThePendingStoreOnlyWhileTheirPredecessorIsMissing() {
+        LayerStepFixture f = new LayerStepFixture("run-5", "layer1", 5, 3, 1, false, new long[] {0, 2, 4, 6}, 11);
+        start("run-5", 7, f.shape());
+        f.blocksOf(0).forEach(this::send);
+        assertThat(pendingSteps()).as("a step released at once never enters the store").isEmpty();
+        f.blocksOf(2).forEach(this::send);
+        f.blocksOf(3).forEach(this::send);
+        assertThat(layers.readValuesToList()).extracting(LayerAlignment::getStep).containsExactly(0L);
+        assertThat(pendingSteps()).as("steps 4 and 6 wait for step 2")
+            .containsExactly(StepAssembler.stepKey("run-5/layer1", 4), StepAssembler.stepKey("run-5/layer1", 6));
+        f.blocksOf(1).forEach(this::send);
+        assertThat(layers.readValuesToList()).extracting(LayerAlignment::getStep).containsExactly(2L, 4L, 6L);
+        assertThat(pendingSteps()).isEmpty();
+
+        stop();
+        start();
+        start("run-5", 7, f.shape());
+        for (int s = 0; s < f.steps.length; s++) {
+            f.blocksOf(s).forEach(this::send);
+        }
+        List<LayerAlignment> inOrder = layers.readValuesToList();
+        assertThat(inOrder).extracting(LayerAlignment::getStep).containsExactly(0L, 2L, 4L, 6L);
+        stop();
+        start();
+        start("run-5", 7, f.shape());
+        for (int s : new int[] {0, 2, 3, 1}) {
+            f.blocksOf(s).forEach(this::send);
+        }
+        assertThat(layers.readValuesToList()).as("the same outputs whatever the arrival order").isEqualTo(inOrder);
+    }
+
+    @Test
     void aStepThatNeverCompletesIsGivenUpOnAfterTheWaitLimit() {
         LayerStepFixture f = new LayerStepFixture("run-3", "layer1", 4, 3, 2, false, new long[] {0, 1, 2, 3, 4, 5, 6, 7}, 3);
         start("run-3", 8, f.shape());
