@@ -3,7 +3,13 @@ package io.hebbscope.trainer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,6 +50,39 @@ class JavaCppSettingsTest {
         JavaCppSettings.apply();
         assertNull(System.getProperty(JavaCppSettings.MAX_PHYSICAL_BYTES));
         assertEquals("6g", System.getProperty(LOWER));
+    }
+
+    /**
+     * In a JVM of its own (JavaCPP reads the setting once, when ND4J first loads it): what JavaCPP uses after
+     * {@link JavaCppSettings#apply()} and an ND4J array, with and without the user's own value.
+     */
+    @Test
+    void javaCppUsesTheSettingInAFreshJvm() throws Exception {
+        assertEquals("0", probe());
+        assertEquals(String.valueOf(1L << 30), probe("-D" + JavaCppSettings.MAX_PHYSICAL_BYTES + "=1g"));
+    }
+
+    /** Applies the settings, creates an ND4J array and prints JavaCPP's maxPhysicalBytes. */
+    public static final class Probe {
+        public static void main(String[] args) {
+            JavaCppSettings.apply();
+            org.nd4j.linalg.factory.Nd4j.create(new float[] {1f, 2f}, new long[] {2});
+            System.out.println("maxPhysicalBytes=" + Pointer.maxPhysicalBytes());
+        }
+    }
+
+    private static String probe(String... jvmOptions) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dorg.nd4j.log.initialization=false"));
+        command.addAll(List.of(jvmOptions));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Probe.class.getName()));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        // ND4J's first load in a child JVM takes seconds, more on a busy machine: wait for the process, not a clock
+        p.waitFor();
+        assertEquals(0, p.exitValue(), out);
+        return out.lines().filter(l -> l.startsWith("maxPhysicalBytes=")).map(l -> l.substring("maxPhysicalBytes=".length()))
+            .findFirst().orElseThrow(() -> new AssertionError("no maxPhysicalBytes line in:\n" + out));
     }
 
     private static void restore(String key, String value) {
