@@ -83,12 +83,7 @@ public final class NeuronAlignmentMetrics {
             cached.neuronSeries = points;
         }
         for (int s = 0; s < 3; s++) {
-            DistributionDataPoint histogram = points.alignment[s];
-            for (int i = 0; i < a.rows; i++) {
-                if (a.defined[s][i]) {
-                    histogram.observe(a.neuron[s][i]);
-                }
-            }
+            observeDefined(points.alignment[s], a.neuron[s], a.defined[s], a.rows);
         }
         if (spread != null) {
             neuronAlignmentQuantile.labelValues(run, layer, QUANTILES[0]).set(spread.p10());
@@ -99,17 +94,31 @@ public final class NeuronAlignmentMetrics {
         }
         neuronsByRollingAlignment.set(signalEwma, run, layer);
         if (perNeuronSeries(a.rows)) {
-            for (int i = 0; i < a.rows; i++) {
-                if (!Double.isNaN(signalEwma[i])) {
-                    points.ewma(i).set(signalEwma[i]);
-                }
-            }
+            setDefined(points, signalEwma, a.rows);
         }
         neuronRoles.labelValues(run, layer, "hebbian").set(roles.hebbian());
         neuronRoles.labelValues(run, layer, "anti_hebbian").set(roles.antiHebbian());
         neuronRoles.labelValues(run, layer, "neutral").set(roles.neutral());
         neuronRoles.labelValues(run, layer, "undefined").set(roles.undefined());
         signFlips.labelValues(run, layer).inc(flips);
+    }
+
+    // The per-neuron loops are methods of their own: inside analyzed, C2 compiled analyzed three times per process
+    // (twice for its loops by on-stack replacement, then whole).
+    private static void observeDefined(DistributionDataPoint histogram, double[] values, boolean[] defined, int rows) {
+        for (int i = 0; i < rows; i++) {
+            if (defined[i]) {
+                histogram.observe(values[i]);
+            }
+        }
+    }
+
+    private static void setDefined(LayerSeries points, double[] signalEwma, int rows) {
+        for (int i = 0; i < rows; i++) {
+            if (!Double.isNaN(signalEwma[i])) {
+                points.ewma(i).set(signalEwma[i]);
+            }
+        }
     }
 
     /**
