@@ -13,8 +13,8 @@ import java.util.Locale;
  * buffers (shape descriptors), not ND4J's array data (allocated by libnd4j, freed by ND4J's deallocator when the
  * arrays are collected): with the check off nothing forces a collection when native memory held by old arrays
  * grows. The loose default (four times the heap) rarely did, and most of a step's arrays live in the trainer's
- * step workspace, which is reused, not collected: resident sizes over runs of minutes were the same with the check
- * on and off (docs/performance.md).
+ * step workspace, which is reused, not collected: resident sizes over runs of 80-150 s were the same with the check
+ * on and off (docs/performance.md; runs of hours not measured).
  */
 public final class JavaCppSettings {
     public static final String MAX_PHYSICAL_BYTES = "org.bytedeco.javacpp.maxPhysicalBytes";

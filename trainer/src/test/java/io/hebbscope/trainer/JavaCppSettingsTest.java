@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -73,18 +75,29 @@ class JavaCppSettingsTest {
 
     private static String probe(String... jvmOptions) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dorg.nd4j.log.initialization=false"));
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+            "-Dorg.nd4j.log.initialization=false"));
         command.addAll(List.of(jvmOptions));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Probe.class.getName()));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        // ND4J's first load in a child JVM takes seconds, more on a busy machine: wait for the process, not a clock
-        p.waitFor();
-        assertEquals(0, p.exitValue(), out);
-        return out.lines().filter(l -> l.startsWith("maxPhysicalBytes=")).map(l -> l.substring("maxPhysicalBytes=".length()))
-            .findFirst().orElseThrow(() -> new AssertionError("no maxPhysicalBytes line in:\n" + out));
+        command.add(Probe.class.getName());
+        Path output = Files.createTempFile("javacpp-probe", ".out");
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+            // the test's class path, ND4J's jars included, through the environment: no command-line length limit
+            builder.environment().put("CLASSPATH", System.getProperty("java.class.path"));
+            Process p = builder.start();
+            // ND4J's first load takes seconds, more on a busy machine; the bound only stops a hung child
+            if (!p.waitFor(10, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new AssertionError("the probe JVM did not finish within 10 minutes: " + command);
+            }
+            String out = Files.readString(output, StandardCharsets.UTF_8);
+            assertEquals(0, p.exitValue(), out);
+            return out.lines().filter(l -> l.startsWith("maxPhysicalBytes=")).map(l -> l.substring("maxPhysicalBytes=".length()))
+                .findFirst().orElseThrow(() -> new AssertionError("no maxPhysicalBytes line in:\n" + out));
+        } finally {
+            Files.deleteIfExists(output);
+        }
     }
-
     private static void restore(String key, String value) {
         if (value == null) {
             System.clearProperty(key);

@@ -62,8 +62,8 @@ public final class AnalyzerTopology {
         Topics topics = in;
         AdmissionSettings admission = settings.admission();
         // Cached stores: a key rewritten every step (a layer's state, its detectors) reaches RocksDB and the
-        // changelog once per commit instead of once per step, and a pending step that is put and deleted
-        // within one commit never reaches them at all.
+        // changelog once per commit instead of once per step. A key put and deleted within one commit still
+        // reaches both as a tombstone, so the assembler keeps the steps it releases at once out of its store.
         builder.addStateStore(Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(StepAssembler.PENDING_STORE), Serdes.String(), AvroSerde.of(PendingStep.class))
             .withCachingEnabled());
