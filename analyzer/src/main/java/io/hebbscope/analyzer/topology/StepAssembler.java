@@ -324,8 +324,8 @@ final class StepAssembler implements Processor<String, SpecificRecord, String, R
     /**
      * Analyses an assembled step: its alignments, rolling values and detectors, and the output records. Its parts are
      * methods of their own, compiled each on its own: as one method, C2 compiled it (93 KB of machine code) twice per
-     * process, once for its per-neuron loops (on-stack replacement) and once whole, 1.4 of the 6.5 CPU-s C2 spent
-     * over a 10-second replay.
+     * process, once for its per-neuron loops (on-stack replacement) and once whole: 1.4 s of the 6.5 s of C2
+     * compilations in a 10-second replay (docs/performance.md).
      */
     private void emit(String runId, String layer, PendingStep step, LayerState state) {
         int rows = step.getSums().getRows();
