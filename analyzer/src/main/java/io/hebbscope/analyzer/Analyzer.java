@@ -236,6 +236,9 @@ public final class Analyzer implements AutoCloseable {
         // Blocks become readable in the repartition topic only when the upstream transaction commits; a fetch
         // parked for the default 500 ms would hold each step that long between the two stages.
         p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 50);
+        // The same for the restore consumer: a task's changelogs join it while it waits out a fetch of another
+        // task's (empty) changelogs, and the task stays restoring until that fetch returns.
+        p.put(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 50);
         return p;
     }
 

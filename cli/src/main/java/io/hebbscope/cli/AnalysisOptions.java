@@ -130,7 +130,7 @@ final class AnalysisOptions {
     Integer partitions;
 
     @Option(names = "--stream-threads", defaultValue = "" + Analyzer.DEFAULT_STREAM_THREADS, paramLabel = "N",
-        description = "Kafka Streams threads of this analyzer; its tasks (one per partition) are spread over them: more "
+        description = "Kafka Streams threads of this analyzer; its tasks (four per partition) are spread over them: more "
             + "than one pays off with more than 2 cores (default: ${DEFAULT-VALUE}).")
     int streamThreads;
 

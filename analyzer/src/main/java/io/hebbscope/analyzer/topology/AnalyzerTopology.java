@@ -37,6 +37,11 @@ import org.apache.kafka.streams.state.Stores;
  *              --check against the run/check twins/assemble/align/detect--> neuron-alignment, layer-alignment, phases
  * every rejected record --> dead-letters
  * </pre>
+ * Four sub-topologies, so four tasks per partition: the decoding of layer-steps with the admission of runs (their
+ * merge joins them), the decoding of layer-stats, the decoding of runs and train-metrics, and the assembly. Kafka
+ * Streams checks every input partition of a task before each record it processes (and formats a log text for each
+ * empty one, whatever the log level), so a task reads only what its stage needs; and the stages' tasks can go to
+ * different stream threads.
  */
 public final class AnalyzerTopology {
     private AnalyzerTopology() {}
@@ -91,8 +96,7 @@ public final class AnalyzerTopology {
         KStream<byte[], byte[]> layerSteps = raw(builder, topics.layerSteps().name(), runs);
         KStream<byte[], Routed> decoded = layerSteps
             .process(() -> new LayerStepDecoder(metrics), Named.as("decode-layer-steps"));
-        // The trainer's statistics: the same blocks without tensors, decoded by a processor of their own. The stages
-        // form one sub-topology (they meet in the dead-letter and admission merges): one task per partition.
+        // The trainer's statistics: the same blocks without tensors, decoded by a processor of their own.
         KStream<byte[], Routed> decodedStats = raw(builder, topics.layerStats().name(), runs)
             .process(() -> new LayerStatsDecoder(metrics), Named.as("decode-layer-stats"));
         KStream<byte[], Routed> metricsDecoded = raw(builder, topics.trainMetrics().name(), runs)
@@ -138,20 +142,20 @@ public final class AnalyzerTopology {
             .mapValues(v -> (PhaseEvent) ((Routed.Good) v).value())
             .to(out.phases().name(), Produced.with(Serdes.String(), out.phases().valueSerde()));
 
-        KStream<byte[], Routed> assemblerRejects = assembled
-            .filter((k, v) -> v instanceof Routed.Dead, Named.as("inconsistent-blocks"))
-            .selectKey((k, v) -> ((Routed.Dead) v).key(), Named.as("assembler-rejects"));
-        KStream<byte[], Routed> admissionRejects = admitted
-            .filter((k, v) -> v instanceof Routed.Dead, Named.as("rejected-runs"))
-            .selectKey((k, v) -> ((Routed.Dead) v).key(), Named.as("admission-rejects"));
-        decoded.filter((k, v) -> v instanceof Routed.Dead, Named.as("invalid-layer-steps"))
-            .merge(decodedStats.filter((k, v) -> v instanceof Routed.Dead, Named.as("invalid-layer-stats")))
-            .merge(metricsDecoded.filter((k, v) -> v instanceof Routed.Dead, Named.as("invalid-train-metrics")))
-            .merge(runsDecoded.filter((k, v) -> v instanceof Routed.Dead, Named.as("invalid-runs")))
-            .merge(assemblerRejects).merge(admissionRejects)
-            .mapValues(v -> (DeadLetter) ((Routed.Dead) v).letter())
-            .to(out.deadLetters().name(), Produced.with(Serdes.ByteArray(), out.deadLetters().valueSerde()));
+        // Each stage writes its own dead letters: merging them would join every stage into one sub-topology, whose
+        // task would read all seven input partitions (see the class comment).
+        deadLetters(assembled.filter((k, v) -> v instanceof Routed.Dead, Named.as("inconsistent-blocks")), out);
+        deadLetters(admitted.filter((k, v) -> v instanceof Routed.Dead, Named.as("rejected-runs")), out);
+        deadLetters(decoded.filter((k, v) -> v instanceof Routed.Dead, Named.as("invalid-layer-steps")), out);
+        deadLetters(decodedStats.filter((k, v) -> v instanceof Routed.Dead, Named.as("invalid-layer-stats")), out);
+        deadLetters(metricsDecoded.filter((k, v) -> v instanceof Routed.Dead, Named.as("invalid-train-metrics")), out);
+        deadLetters(runsDecoded.filter((k, v) -> v instanceof Routed.Dead, Named.as("invalid-runs")), out);
         return layerSteps;
+    }
+
+    private static <K> void deadLetters(KStream<K, Routed> rejects, Topics out) {
+        rejects.map((k, v) -> KeyValue.pair(((Routed.Dead) v).key(), (DeadLetter) ((Routed.Dead) v).letter()))
+            .to(out.deadLetters().name(), Produced.with(Serdes.ByteArray(), out.deadLetters().valueSerde()));
     }
 
     private static KStream<byte[], byte[]> raw(StreamsBuilder builder, String topic, Set<String> runs) {

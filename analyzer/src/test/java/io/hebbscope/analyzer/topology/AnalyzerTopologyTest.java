@@ -29,11 +29,14 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Properties;
 import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -100,6 +103,24 @@ class AnalyzerTopologyTest {
 
     private void start(String runId, long totalSteps, LayerShape... layers) {
         runs.pipeInput(Keys.runStarted(runId), EventCodec.get().encode(LayerStepFixture.runStarted(runId, totalSteps, layers)));
+    }
+
+    @Test
+    void eachTaskReadsOnlyTheInputsOfItsStage() {
+        StreamsBuilder builder = new StreamsBuilder();
+        AnalyzerTopology.build(builder, topics, settings, new AnalyzerMetrics(new PrometheusRegistry(), 128));
+        // the topics each sub-topology (each task, per partition) reads, repartition topics by their short name
+        List<Set<String>> inputs = builder.build().describe().subtopologies().stream()
+            .map(sub -> sub.nodes().stream()
+                .filter(node -> node instanceof TopologyDescription.Source)
+                .flatMap(source -> ((TopologyDescription.Source) source).topicSet().stream())
+                .collect(Collectors.toSet()))
+            .toList();
+        assertThat(inputs).containsExactlyInAnyOrder(
+            Set.of(topics.layerSteps().name(), "run-events-repartition"),
+            Set.of(topics.layerStats().name()),
+            Set.of(topics.runs().name(), topics.trainMetrics().name()),
+            Set.of("blocks-repartition", "stats-blocks-repartition"));
     }
 
     @Test
