@@ -98,6 +98,7 @@ class JavaCppSettingsTest {
             Files.deleteIfExists(output);
         }
     }
+
     private static void restore(String key, String value) {
         if (value == null) {
             System.clearProperty(key);
