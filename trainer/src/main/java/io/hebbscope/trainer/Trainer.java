@@ -1,5 +1,6 @@
 package io.hebbscope.trainer;
 
+import io.hebbscope.trainer.model.Broadcast;
 import io.hebbscope.trainer.model.Model;
 import io.hebbscope.trainer.model.Models;
 import io.hebbscope.trainer.probe.Probe;
@@ -351,7 +352,7 @@ public final class Trainer {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             INDArray targets = task.validationTargets();
             INDArray mean = task.loss().constantPrediction(task.trainTargets().mean(true, 0));
-            INDArray constant = Nd4j.zeros(targets.dataType(), targets.shape()).addiRowVector(mean);
+            INDArray constant = Broadcast.addiRow(Nd4j.zeros(targets.dataType(), targets.shape()), mean);
             return new Baselines(task.loss().value(constant, targets),
                     task.loss().value(Nd4j.zeros(targets.dataType(), targets.shape()), targets));
         }

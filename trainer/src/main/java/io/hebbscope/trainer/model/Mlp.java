@@ -216,7 +216,7 @@ public final class Mlp implements Model {
             INDArray w = weights.get(l);
             INDArray h = Nd4j.createUninitialized(dtype, batch, w.rows());
             Nd4j.gemm(a, w, h, false, true, 1.0, 0.0); // h = a W^T
-            h.addiRowVector(biases.get(l));
+            Broadcast.addiRow(h, biases.get(l));
             inputs.add(a);
             pre.add(h);
             if (l + 1 < n) {
@@ -235,8 +235,8 @@ public final class Mlp implements Model {
                         var = runningVars.get(l);
                     }
                     INDArray invStd = Transforms.pow(var.add(BN_EPS), -0.5, false);
-                    INDArray xhat = h.subRowVector(mean).muliRowVector(invStd);
-                    z = xhat.mulRowVector(extras.get(2 * l)).addiRowVector(extras.get(2 * l + 1));
+                    INDArray xhat = Broadcast.muliRow(Broadcast.subRow(h, mean), invStd);
+                    z = Broadcast.addiRow(Broadcast.mulRow(xhat, extras.get(2 * l)), extras.get(2 * l + 1));
                     xhats.add(xhat);
                     invStds.add(invStd);
                 }
@@ -304,16 +304,16 @@ public final class Mlp implements Model {
             dz.mul(xhat).sum(into.extra(2 * k), 0);
             dz.sum(into.extra(2 * k + 1), 0);
         }
-        INDArray dxhat = dz.mulRowVector(gamma);
+        INDArray dxhat = Broadcast.mulRow(dz, gamma);
         if (!cache.training()) {
-            return dxhat.muliRowVector(invStd);
+            return Broadcast.muliRow(dxhat, invStd);
         }
         long n = dz.size(0);
         INDArray sumDxhat = dxhat.sum(0);
         INDArray sumDxhatXhat = dxhat.mul(xhat).sum(0);
         // dh = invStd / N * (N dxhat - sum(dxhat) - xhat * sum(dxhat * xhat))
-        return dxhat.muli(n).subiRowVector(sumDxhat).subi(xhat.mulRowVector(sumDxhatXhat))
-                .muliRowVector(invStd.div(n));
+        INDArray centred = Broadcast.subiRow(dxhat.muli(n), sumDxhat).subi(Broadcast.mulRow(xhat, sumDxhatXhat));
+        return Broadcast.muliRow(centred, invStd.div(n));
     }
 
     @Override

@@ -219,7 +219,7 @@ public final class Transformer implements Model {
         long rows = xe.size(0);
         INDArray qkvT = Nd4j.createUninitialized(dtype, 3L * dim, rows);
         Nd4j.gemm(stackedQueryKeyValueWeights(base), xe, qkvT, false, true, 1.0, 0.0);
-        qkvT.addiColumnVector(Nd4j.concat(0, biases.get(base), biases.get(base + 1), biases.get(base + 2))
+        Broadcast.addiColumn(qkvT, Nd4j.concat(0, biases.get(base), biases.get(base + 1), biases.get(base + 2))
                 .reshape(3L * dim, 1));
         for (int m = 0; m < 3; m++) {
             inputs.add(xe);
@@ -257,7 +257,7 @@ public final class Transformer implements Model {
         INDArray w = weights.get(i);
         INDArray h = Nd4j.createUninitialized(dtype, a.size(0), w.rows());
         Nd4j.gemm(a, w, h, false, true, 1.0, 0.0);
-        h.addiRowVector(biases.get(i));
+        Broadcast.addiRow(h, biases.get(i));
         inputs.add(a);
         pre.add(h);
         return h;
@@ -278,10 +278,10 @@ public final class Transformer implements Model {
     /** LayerNorm over each row with gain extras[e] and shift extras[e + 1]: {y, xhat, 1/sqrt(var + eps)}. */
     private INDArray[] layerNorm(INDArray r, int extra) {
         // Two passes: centre, then the biased variance as the mean square of the centred rows.
-        INDArray xhat = r.subColumnVector(r.mean(true, 1));
+        INDArray xhat = Broadcast.subColumn(r, r.mean(true, 1));
         INDArray rstd = Transforms.pow(xhat.mul(xhat).mean(true, 1).addi(LN_EPS), -0.5, false);
-        xhat.muliColumnVector(rstd);
-        INDArray y = xhat.mulRowVector(extras.get(extra)).addiRowVector(extras.get(extra + 1));
+        Broadcast.muliColumn(xhat, rstd);
+        INDArray y = Broadcast.addiRow(Broadcast.mulRow(xhat, extras.get(extra)), extras.get(extra + 1));
         return new INDArray[] {y, xhat, rstd};
     }
 
@@ -289,10 +289,10 @@ public final class Transformer implements Model {
     private INDArray layerNormBackward(INDArray dy, INDArray xhat, INDArray rstd, int extra, Gradients into) {
         dy.mul(xhat).sum(into.extra(extra), 0);
         dy.sum(into.extra(extra + 1), 0);
-        INDArray dxhat = dy.mulRowVector(extras.get(extra));
+        INDArray dxhat = Broadcast.mulRow(dy, extras.get(extra));
         INDArray m1 = dxhat.mean(true, 1);
         INDArray m2 = dxhat.mul(xhat).mean(true, 1);
-        return dxhat.subiColumnVector(m1).subi(xhat.mulColumnVector(m2)).muliColumnVector(rstd);
+        return Broadcast.muliColumn(Broadcast.subiColumn(dxhat, m1).subi(Broadcast.mulColumn(xhat, m2)), rstd);
     }
 
     /** dW = delta^T a, db = sum delta for map i. */

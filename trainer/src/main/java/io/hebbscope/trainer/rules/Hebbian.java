@@ -1,5 +1,6 @@
 package io.hebbscope.trainer.rules;
 
+import io.hebbscope.trainer.model.Broadcast;
 import io.hebbscope.trainer.model.Model;
 import io.hebbscope.trainer.probe.Probe;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -39,7 +40,7 @@ public final class Hebbian extends LocalRule {
                     ratio.putScalar(i, 1.0);
                 }
             }
-            weightSignals[l] = stepped.muliColumnVector(ratio.reshape(ratio.length(), 1)).subi(w).divi(lr);
+            weightSignals[l] = Broadcast.muliColumn(stepped, ratio).subi(w).divi(lr);
         }
     }
 }

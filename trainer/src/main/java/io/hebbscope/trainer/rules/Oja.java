@@ -1,5 +1,6 @@
 package io.hebbscope.trainer.rules;
 
+import io.hebbscope.trainer.model.Broadcast;
 import io.hebbscope.trainer.model.Model;
 import io.hebbscope.trainer.probe.Probe;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -26,7 +27,7 @@ public final class Oja extends LocalRule {
             INDArray h = context.forward().preActivations().get(l);
             INDArray hebb = Probe.hebbian(h, context.forward().inputs().get(l));
             INDArray meanSq = h.mul(h).mean(0); // out
-            weightSignals[l] = hebb.subi(model.weight(l).mulColumnVector(meanSq.reshape(meanSq.length(), 1)));
+            weightSignals[l] = hebb.subi(Broadcast.mulColumn(model.weight(l), meanSq));
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.hebbscope.trainer.tasks;
 
+import io.hebbscope.trainer.model.Broadcast;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -16,9 +17,9 @@ public final class CrossEntropyLoss implements Loss {
     }
 
     private static INDArray logSoftmax(INDArray output) {
-        INDArray shifted = output.subColumnVector(output.max(true, 1));
+        INDArray shifted = Broadcast.subColumn(output, output.max(true, 1));
         INDArray lse = Transforms.log(Transforms.exp(shifted, true).sum(true, 1), false);
-        return shifted.subiColumnVector(lse);
+        return Broadcast.subiColumn(shifted, lse);
     }
 
     @Override
