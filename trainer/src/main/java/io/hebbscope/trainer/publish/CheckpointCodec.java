@@ -6,6 +6,7 @@ import io.hebbscope.schema.TensorCodec;
 import io.hebbscope.schema.TensorSlice;
 import io.hebbscope.schema.TrainerCheckpoint;
 import io.hebbscope.trainer.Checkpoint;
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -73,8 +74,10 @@ public final class CheckpointCodec {
             for (long d : shape) {
                 shapeList.add(d);
             }
-            float[] floats = dtype == DType.FLOAT32 ? a.dup('c').data().asFloat() : null;
-            double[] doubles = dtype == DType.FLOAT64 ? a.dup('c').data().asDouble() : null;
+            INDArray rowMajor = a.dup('c');
+            float[] floats = dtype == DType.FLOAT32 ? rowMajor.data().asFloat() : null;
+            double[] doubles = dtype == DType.FLOAT64 ? rowMajor.data().asDouble() : null;
+            Reference.reachabilityFence(rowMajor); // its data buffer alone does not keep its native memory alive
             int row = 0;
             do {
                 long room = maxPartBytes - used[0];

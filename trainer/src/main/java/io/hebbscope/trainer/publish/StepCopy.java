@@ -3,6 +3,7 @@ package io.hebbscope.trainer.publish;
 import io.hebbscope.trainer.LayerInfo;
 import io.hebbscope.trainer.StepRecord;
 import io.hebbscope.trainer.probe.LayerTerms;
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -206,5 +207,6 @@ final class StepCopy {
         }
         Nd4j.getAffinityManager().ensureLocation(src, AffinityManager.Location.HOST);
         src.data().asNioFloat().get(into, 0, n);
+        Reference.reachabilityFence(src); // the buffer does not keep a copy made here alive
     }
 }

@@ -15,6 +15,7 @@ import io.hebbscope.trainer.probe.LayerTerms;
 import io.hebbscope.trainer.probe.NeuronStatistics;
 import io.hebbscope.trainer.probe.Probe;
 import java.io.ByteArrayOutputStream;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -130,6 +131,7 @@ final class StepEncoder {
         Nd4j.getAffinityManager().ensureLocation(doubles, AffinityManager.Location.HOST);
         double[] byColumn = new double[rows * NeuronStatistics.WIDTH];
         doubles.data().asNioDouble().get(byColumn, 0, byColumn.length);
+        Reference.reachabilityFence(doubles); // the buffer does not keep a cast alive
         for (int k = 0; k < NeuronStatistics.WIDTH; k++) {
             for (int i = 0; i < rows; i++) {
                 into[i * NeuronStatistics.WIDTH + k] = byColumn[k * rows + i];
@@ -159,11 +161,15 @@ final class StepEncoder {
         return Probe.hebbian(c.statsPreActivation, c.statsInput, scratch);
     }
 
-    /** The update's values as float32 row-major on the host: read in place when the backend allows it. */
-    private static FloatBuffer hostFloats(INDArray update) {
+    /**
+     * The update as float32 on the host (itself, or a cast), to be read in place through {@code data().asNioFloat()}.
+     * That buffer does not keep the array alive: the caller holds the array until its last read (a cast freed by a
+     * collection mid-loop was read after free: a SIGSEGV in UpdateSketch.accumulate for a float64 model).
+     */
+    private static INDArray hostFloats(INDArray update) {
         INDArray u = update.dataType() == DataType.FLOAT ? update : update.castTo(DataType.FLOAT);
         Nd4j.getAffinityManager().ensureLocation(u, AffinityManager.Location.HOST);
-        return u.data().asNioFloat();
+        return u;
     }
 
     private void encodeStats(StepCopy step, StepCopy.LayerCopy c, Sink sink) {
@@ -175,7 +181,8 @@ final class StepEncoder {
         long previous = previousStats.getOrDefault(layer.name(), firstPreviousStats);
         double[] all = new double[rows * NeuronStatistics.WIDTH];
         double roundoff = statistics(c, all);
-        FloatBuffer update = hostFloats(c.statsUpdate);
+        INDArray hostUpdate = hostFloats(c.statsUpdate);
+        FloatBuffer update = hostUpdate.data().asNioFloat();
         for (int b = 0; b < blocks; b++) {
             int from = b * per;
             int n = Math.min(rows, from + per) - from;
@@ -203,6 +210,7 @@ final class StepEncoder {
             statsEvent.setRoundoff(roundoff);
             sink.send(layerStatsTopic, Keys.layerBlock(runId, layer.name(), b), bytes(statsEvent));
         }
+        Reference.reachabilityFence(hostUpdate);
         previousStats.put(layer.name(), step.step);
     }
 
