@@ -77,7 +77,7 @@ public final class CheckpointCodec {
             INDArray rowMajor = a.dup('c');
             float[] floats = dtype == DType.FLOAT32 ? rowMajor.data().asFloat() : null;
             double[] doubles = dtype == DType.FLOAT64 ? rowMajor.data().asDouble() : null;
-            Reference.reachabilityFence(rowMajor); // its data buffer alone does not keep its native memory alive
+            Reference.reachabilityFence(rowMajor); // asFloat reads through a pointer that does not keep the copy alive
             int row = 0;
             do {
                 long room = maxPartBytes - used[0];
