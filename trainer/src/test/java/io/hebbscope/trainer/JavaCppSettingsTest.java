@@ -4,17 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class JavaCppSettingsTest {
     private static final String LOWER = JavaCppSettings.MAX_PHYSICAL_BYTES.toLowerCase(Locale.ROOT);
@@ -59,9 +59,10 @@ class JavaCppSettingsTest {
      * {@link JavaCppSettings#apply()} and an ND4J array, with and without the user's own value.
      */
     @Test
-    void javaCppUsesTheSettingInAFreshJvm() throws Exception {
-        assertEquals("0", probe());
-        assertEquals(String.valueOf(1L << 30), probe("-D" + JavaCppSettings.MAX_PHYSICAL_BYTES + "=1g"));
+    void javaCppUsesTheSettingInAFreshJvm(@TempDir Path dir) throws Exception {
+        assertEquals("0", probe(Files.createDirectory(dir.resolve("default"))));
+        assertEquals(String.valueOf(1L << 30), probe(Files.createDirectory(dir.resolve("user")),
+            "-D" + JavaCppSettings.MAX_PHYSICAL_BYTES + "=1g"));
     }
 
     /** Applies the settings, creates an ND4J array and prints JavaCPP's maxPhysicalBytes. */
@@ -73,30 +74,14 @@ class JavaCppSettingsTest {
         }
     }
 
-    private static String probe(String... jvmOptions) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-            "-Dorg.nd4j.log.initialization=false"));
-        command.addAll(List.of(jvmOptions));
-        command.add(Probe.class.getName());
-        Path output = Files.createTempFile("javacpp-probe", ".out");
-        try {
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
-            // the test's class path, ND4J's jars included, through the environment: no command-line length limit
-            builder.environment().put("CLASSPATH", System.getProperty("java.class.path"));
-            Process p = builder.start();
-            // ND4J's first load takes seconds, more on a busy machine; the bound only stops a hung child
-            if (!p.waitFor(10, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
-                throw new AssertionError("the probe JVM did not finish within 10 minutes: " + command);
-            }
-            String out = Files.readString(output, StandardCharsets.UTF_8);
-            assertEquals(0, p.exitValue(), out);
-            return out.lines().filter(l -> l.startsWith("maxPhysicalBytes=")).map(l -> l.substring("maxPhysicalBytes=".length()))
-                .findFirst().orElseThrow(() -> new AssertionError("no maxPhysicalBytes line in:\n" + out));
-        } finally {
-            Files.deleteIfExists(output);
-        }
+    private static String probe(Path dir, String... jvmOptions) throws IOException, InterruptedException {
+        List<String> options = new ArrayList<>(List.of("-Xmx512m"));
+        options.addAll(List.of(jvmOptions));
+        ChildJvm.Result result = ChildJvm.run(dir, options, Map.of(), Probe.class);
+        String out = result.output();
+        assertEquals(0, result.exitCode(), out);
+        return out.lines().filter(l -> l.startsWith("maxPhysicalBytes=")).map(l -> l.substring("maxPhysicalBytes=".length()))
+            .findFirst().orElseThrow(() -> new AssertionError("no maxPhysicalBytes line in:\n" + out));
     }
 
     private static void restore(String key, String value) {

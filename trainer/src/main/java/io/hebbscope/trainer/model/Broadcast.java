@@ -1,6 +1,7 @@
 package io.hebbscope.trainer.model;
 
 import java.lang.ref.Reference;
+import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.BroadcastOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
@@ -25,57 +26,78 @@ public final class Broadcast {
 
     /** x += row on every row of x; returns x. */
     public static INDArray addiRow(INDArray x, INDArray row) {
-        return exec(new BroadcastAddOp(x, row, x, 1));
+        return exec(new BroadcastAddOp(x, row(x, row), x, 1));
     }
 
     /** x -= row on every row of x; returns x. */
     public static INDArray subiRow(INDArray x, INDArray row) {
-        return exec(new BroadcastSubOp(x, row, x, 1));
+        return exec(new BroadcastSubOp(x, row(x, row), x, 1));
     }
 
     /** x *= row on every row of x; returns x. */
     public static INDArray muliRow(INDArray x, INDArray row) {
-        return exec(new BroadcastMulOp(x, row, x, 1));
+        return exec(new BroadcastMulOp(x, row(x, row), x, 1));
     }
 
     /** A new array: x - row on every row. */
     public static INDArray subRow(INDArray x, INDArray row) {
-        return exec(new BroadcastSubOp(x, row, x.ulike(), 1));
+        return exec(new BroadcastSubOp(x, row(x, row), result(x), 1));
     }
 
     /** A new array: x * row on every row. */
     public static INDArray mulRow(INDArray x, INDArray row) {
-        return exec(new BroadcastMulOp(x, row, x.ulike(), 1));
+        return exec(new BroadcastMulOp(x, row(x, row), result(x), 1));
     }
 
     /** x += column on every column of x; returns x. */
     public static INDArray addiColumn(INDArray x, INDArray column) {
-        return exec(new BroadcastAddOp(x, asVector(column), x, 0));
+        return exec(new BroadcastAddOp(x, column(x, column), x, 0));
     }
 
     /** x -= column on every column of x; returns x. */
     public static INDArray subiColumn(INDArray x, INDArray column) {
-        return exec(new BroadcastSubOp(x, asVector(column), x, 0));
+        return exec(new BroadcastSubOp(x, column(x, column), x, 0));
     }
 
     /** x *= column on every column of x; returns x. */
     public static INDArray muliColumn(INDArray x, INDArray column) {
-        return exec(new BroadcastMulOp(x, asVector(column), x, 0));
+        return exec(new BroadcastMulOp(x, column(x, column), x, 0));
     }
 
     /** A new array: x - column on every column. */
     public static INDArray subColumn(INDArray x, INDArray column) {
-        return exec(new BroadcastSubOp(x, asVector(column), x.ulike(), 0));
+        return exec(new BroadcastSubOp(x, column(x, column), result(x), 0));
     }
 
     /** A new array: x * column on every column. */
     public static INDArray mulColumn(INDArray x, INDArray column) {
-        return exec(new BroadcastMulOp(x, asVector(column), x.ulike(), 0));
+        return exec(new BroadcastMulOp(x, column(x, column), result(x), 0));
     }
 
-    /** An (n, 1) column as the rank-1 vector libnd4j broadcasts along axis 0. */
-    private static INDArray asVector(INDArray column) {
+    /** {@code row} checked against x: a vector of x's width, shape (n) or (1, n). */
+    private static INDArray row(INDArray x, INDArray row) {
+        if (x.rank() != 2 || !(row.rank() == 1 || row.rank() == 2 && row.size(0) == 1) || row.length() != x.size(1)) {
+            throw new IllegalArgumentException("a row vector of " + (x.rank() == 2 ? x.size(1) : "?")
+                + " values is needed for a matrix of shape " + Arrays.toString(x.shape()) + ", not shape "
+                + Arrays.toString(row.shape()));
+        }
+        return row;
+    }
+
+    /** {@code column} checked against x, shape (m) or (m, 1), as the rank-1 vector libnd4j broadcasts along axis 0. */
+    private static INDArray column(INDArray x, INDArray column) {
+        if (x.rank() != 2 || !(column.rank() == 1 || column.rank() == 2 && column.size(1) == 1)
+                || column.length() != x.size(0)) {
+            throw new IllegalArgumentException("a column vector of " + (x.rank() == 2 ? x.size(0) : "?")
+                + " values is needed for a matrix of shape " + Arrays.toString(x.shape()) + ", not shape "
+                + Arrays.toString(column.shape()));
+        }
         return column.rank() == 1 ? column : column.reshape(column.length());
+    }
+
+    /** The copying forms' output: c order in the current workspace, as ND4J's own {@code dup()} gives. */
+    private static INDArray result(INDArray x) {
+        return Nd4j.createUninitialized(x.dataType(), x.shape(), 'c');
     }
 
     private static INDArray exec(BroadcastOp op) {
