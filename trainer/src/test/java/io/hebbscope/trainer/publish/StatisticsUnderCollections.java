@@ -22,7 +22,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * Trains a float64 MLP with statistics on every step and checks every LayerStats' update sketch against the one
  * computed from the step's update copied to a Java array, while the sink allocates as a producer does, so that
  * collections run while the encoder reads native memory; a child JVM of StepEncoderReachabilityTest. Prints the
- * count of wrong sketches.
+ * counts of sketches, wrong sketches and encodings that threw.
  */
 public final class StatisticsUnderCollections {
     private static volatile Object sink;
@@ -37,7 +37,7 @@ public final class StatisticsUnderCollections {
         StepEncoder encoder = new StepEncoder(config.runId(), new Topics("collections"), policy);
         StepCopy copy = new StepCopy();
         EventCodec codec = EventCodec.get();
-        long[] counts = new long[2]; // sketches checked, wrong
+        long[] counts = new long[3]; // sketches checked, wrong, encodings that threw
         RunSummary summary = new Trainer(config).run(new TrainingListener() {
             @Override
             public boolean wantsTerms(long step) {
@@ -67,6 +67,10 @@ public final class StatisticsUnderCollections {
                         }
                     }
                 }), "publisher");
+                publisher.setUncaughtExceptionHandler((t, e) -> {
+                    counts[2]++;
+                    e.printStackTrace();
+                });
                 publisher.start();
                 try {
                     publisher.join();
@@ -75,7 +79,8 @@ public final class StatisticsUnderCollections {
                 }
             }
         });
-        System.out.println(summary.status() + ": " + counts[0] + " sketches, " + counts[1] + " wrong");
+        System.out.println(summary.status() + ": " + counts[0] + " sketches, " + counts[1] + " wrong, " + counts[2]
+            + " encodings failed");
     }
 
     private static float[] rowMajor(float[][] matrix) {
