@@ -139,6 +139,7 @@ public final class Analyzer implements AutoCloseable {
         }
         TopicSetup.requireSamePartitions(options.clientProps(),
             List.of(options.topics().layerSteps().name(), options.topics().layerStats().name()));
+        StoreLibrary.load(); // before Kafka Streams loads it its own way, into a temporary copy
         PrometheusRegistry registry = new PrometheusRegistry();
         metrics = new AnalyzerMetrics(registry, options.settings().maxNeuronSeriesWidth(), options.finishedRunRetention(),
             System::currentTimeMillis, options.settings().admission().maxActiveRuns());

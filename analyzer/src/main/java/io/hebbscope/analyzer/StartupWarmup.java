@@ -7,7 +7,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.rocksdb.RocksDB;
 
 /**
  * Work an analyzer's start-up does one step after another, begun earlier beside other start-up work (the broker's
@@ -27,11 +26,11 @@ public final class StartupWarmup {
     }
 
     /**
-     * RocksDB's native library (about 0.2 s, once per JVM), otherwise loaded as the first task opens its stores; the
-     * library is the one kafka-streams brings, at its version.
+     * RocksDB's native library (about 0.2 s, once per JVM), otherwise loaded as the analyzer starts (see
+     * {@link StoreLibrary}); the library is the one kafka-streams brings, at its version.
      */
     public static CompletableFuture<Void> loadStoreLibrary() {
-        return CompletableFuture.runAsync(RocksDB::loadLibrary, daemon("hebbscope-warmup-rocksdb"));
+        return CompletableFuture.runAsync(StoreLibrary::load, daemon("hebbscope-warmup-rocksdb"));
     }
 
     /**
