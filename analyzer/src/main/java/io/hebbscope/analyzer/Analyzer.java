@@ -206,7 +206,11 @@ public final class Analyzer implements AutoCloseable {
         return new Analyzer(options, plugins);
     }
 
-    static Properties streamsProps(Options options) {
+    /**
+     * The Kafka Streams settings the analyzer runs with (exactly-once, commit interval, fetch sizes, static membership);
+     * the bench's read-only Kafka Streams yardstick runs with them too.
+     */
+    public static Properties streamsProps(Options options) {
         Properties p = new Properties();
         p.putAll(options.clientProps());
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, options.applicationId());

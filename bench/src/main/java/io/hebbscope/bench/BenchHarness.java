@@ -135,10 +135,12 @@ public final class BenchHarness {
                 new BenchReport.ProducerYardstick(pp.records(), pp.recordSize(), pp.mbPerSecond(), pp.recordsPerSecond(),
                     pp.steadyState()), onlyThroughput.mbPerSecond() / pp.mbPerSecond());
 
-            step("consuming the stored log: Kafka's ConsumerPerformance");
+            step("consuming the stored log: Kafka's ConsumerPerformance, then Kafka Streams reading only");
             KafkaPerfTools.ConsumerResult cp = KafkaPerfTools.consumerPerformance(work,
                 KafkaPerfTools.analyzerLikeConsumer(client, TopicSetup.MAX_MESSAGE_BYTES), broker.bootstrapServers(),
                 stored.layerSteps().name(), storedRecords);
+            BenchReport.StreamsYardstick streamsReadOnly = BenchReport.StreamsYardstick.of(
+                StreamsReadOnly.run(work, client, stored, storedRecords, SAFETY_LIMIT));
 
             step("analyzer over the stored log (main path: an analyze process)");
             StoredLog.Result main = StoredLog.mainPath(settings.cliMainClass(), client, stored, published.runId(), clock.expectedOutputs(), work,
@@ -186,7 +188,8 @@ public final class BenchHarness {
             // Last: its gigabyte of log stays on the broker (run before the lag phases, it coincided with slower
             // yielding lags in two runs).
             step("a long stored log (" + epochsFor(base, settings.longLogSteps()) * (long) base.stepsPerEpoch()
-                + " steps): the trainer publishing at full speed, then ConsumerPerformance and the main path over it");
+                + " steps): the trainer publishing at full speed, then ConsumerPerformance, Kafka Streams reading only and the"
+                + " main path over it");
             BenchReport.LongLog longLog = longLog(client, base, policy, work);
 
             double storedMb = storedBytes / 1e6;
@@ -196,7 +199,9 @@ public final class BenchHarness {
                 replayPass, BenchReport.ConsumerYardstick.of(cp),
                 mainPass.mbPerSecondFromStart() / cp.mbPerSecond(), mainPass.mbPerSecondFromRunning() / cp.fetchMbPerSecond(),
                 mainPass.mbPerSecondFromRunning() / trainer.mbPerSecond(), replayPass.mbPerSecondFromStart() / cp.mbPerSecond(),
-                replayPass.mbPerSecondFromRunning() / cp.fetchMbPerSecond(), longLog);
+                replayPass.mbPerSecondFromRunning() / cp.fetchMbPerSecond(), streamsReadOnly,
+                streamsReadOnly.mbPerSecondFromRunning() / cp.fetchMbPerSecond(),
+                mainPass.mbPerSecondFromRunning() / streamsReadOnly.mbPerSecondFromRunning(), longLog);
             BenchReport.Lags lags = new BenchReport.Lags(lag(lag1), lag(lagN), lag(lag1Yielding), lag(lagNYielding),
                 lag1Yielding.trainerMbPerSecond() / lag1.trainerMbPerSecond(),
                 lagNYielding.trainerMbPerSecond() / lagN.trainerMbPerSecond());
@@ -243,12 +248,16 @@ public final class BenchHarness {
         KafkaPerfTools.ConsumerResult cp = KafkaPerfTools.consumerPerformance(work,
             KafkaPerfTools.analyzerLikeConsumer(client, TopicSetup.MAX_MESSAGE_BYTES), client.getProperty(
                 CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG), topics.layerSteps().name(), records);
+        BenchReport.StreamsYardstick streamsReadOnly = BenchReport.StreamsYardstick.of(
+            StreamsReadOnly.run(work, client, topics, records, SAFETY_LIMIT));
         BenchReport.Pass main = BenchReport.Pass.of(bytes / 1e6,
             StoredLog.mainPath(settings.cliMainClass(), client, topics, run.runId(), clock.expectedOutputs(), work,
                 SAFETY_LIMIT));
         return new BenchReport.LongLog(clock.lastStep() + 1, trainer,
             BenchReport.ConsumerYardstick.of(cp), main,
-            main.mbPerSecondFromRunning() / cp.fetchMbPerSecond(), main.mbPerSecondFromRunning() / trainer.mbPerSecond());
+            main.mbPerSecondFromRunning() / cp.fetchMbPerSecond(), main.mbPerSecondFromRunning() / trainer.mbPerSecond(),
+            streamsReadOnly, streamsReadOnly.mbPerSecondFromRunning() / cp.fetchMbPerSecond(),
+            main.mbPerSecondFromRunning() / streamsReadOnly.mbPerSecondFromRunning());
     }
 
     private void step(String what) {
@@ -319,6 +328,8 @@ public final class BenchHarness {
             the yardstick (step times: over training alone). Yardsticks ran on the same broker with the same settings:
             ProducerPerformance with EventPublisher's producer properties at the mean layer-step record size,
             ConsumerPerformance over the same layer-steps topic with the analyzer's fetch sizes and read_committed.
+            "Kafka Streams reading only": an application with the analyzer's Kafka Streams settings (exactly-once,
+            commit interval, fetch sizes) that reads the same topic and does nothing with it, the framework's own cost.
             Lag: the step's hand-over to the publisher to its LayerAlignment visible to a read_committed consumer.
             """);
         return sb.toString();

@@ -54,6 +54,17 @@ public record BenchReport(String createdAt, Machine machine, Settings settings, 
         }
     }
 
+    /**
+     * A Kafka Streams application with the analyzer's settings that reads the same layer-steps topic and does nothing
+     * with it ({@link StreamsReadOnly}): MB/s from its JVM's start and from RUNNING.
+     */
+    public record StreamsYardstick(long records, double mb, double mbPerSecondFromStart, double mbPerSecondFromRunning) {
+        static StreamsYardstick of(StreamsReadOnly.Result r) {
+            double mb = r.bytes() / 1e6;
+            return new StreamsYardstick(r.records(), mb, mb / r.fromStartSeconds(), mb / r.fromRunningSeconds());
+        }
+    }
+
     /** One analyzer pass over {@code mb}: MB/s from its start and from Kafka Streams RUNNING. */
     public record Pass(double mb, double fromStartSeconds, double fromRunningSeconds, double mbPerSecondFromStart,
                 double mbPerSecondFromRunning) {
@@ -66,17 +77,23 @@ public record BenchReport(String createdAt, Machine machine, Settings settings, 
     /** The analyzer while trainers publish: from the first publish to the last result visible. */
     public record Live(int trainers, double mb, double seconds, double mbPerSecond, double trainerMbPerSecond) {}
 
+    /**
+     * @param streamsReadOnlyRatio      the read-only Kafka Streams yardstick over ConsumerPerformance, from RUNNING
+     * @param storedToStreamsRatio      the main path over the read-only Kafka Streams yardstick, from RUNNING
+     */
     public record AnalyzerThroughput(Live liveOneTrainer, Live liveTrainers, Pass storedLog, Pass replay,
                               ConsumerYardstick consumerPerformance, double storedFromStartRatio,
                               double storedFromRunningRatio, double storedToTrainerRatio, double replayFromStartRatio,
-                              double replayFromRunningRatio, LongLog longLog) {}
+                              double replayFromRunningRatio, StreamsYardstick streamsReadOnly,
+                              double streamsReadOnlyRatio, double storedToStreamsRatio, LongLog longLog) {}
 
     /**
      * The main path over a longer stored log of the same trainer (published at full speed): {@code steps} steps,
      * beside ConsumerPerformance on that topic and the trainer's publish rate while it was written.
      */
     public record LongLog(long steps, Throughput trainer, ConsumerYardstick consumerPerformance, Pass mainPath,
-                          double fromRunningRatio, double toTrainerRatio) {}
+                          double fromRunningRatio, double toTrainerRatio, StreamsYardstick streamsReadOnly,
+                          double streamsReadOnlyRatio, double toStreamsRatio) {}
 
     /** Publish time to LayerAlignment visible to a read_committed consumer, over every (run, layer, step). */
     public record Lag(int trainers, int samples, double p50Ms, double p99Ms, double maxMs) {}

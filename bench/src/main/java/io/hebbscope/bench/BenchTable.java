@@ -33,8 +33,12 @@ public final class BenchTable {
         "analyzer main path against the trainer",
         "replay, from start",
         "replay, from RUNNING",
+        "Kafka Streams reading only, over the stored log, from RUNNING",
+        "analyzer main path against Kafka Streams reading only",
         "analyzer main path over a long stored log, from RUNNING",
         "analyzer main path over the long log against its trainer",
+        "Kafka Streams reading only, over the long log, from RUNNING",
+        "analyzer main path over the long log against Kafka Streams reading only",
         "live lag, 1 trainer (p50 / p99 / max)",
         "live lag, %d trainers (p50 / p99 / max)",
         "live lag, 1 trainer yielding to the analyzer (p50 / p99 / max)",
@@ -80,25 +84,38 @@ public final class BenchTable {
             NONE, null));
         rows.add(new Row(FIGURES.get(13), mbps(an.replay().mbPerSecondFromRunning()), cpFetch,
             ratio(an.replayFromRunningRatio()), NONE, null));
+        var streams = an.streamsReadOnly();
+        rows.add(new Row(FIGURES.get(14), mbps(streams.mbPerSecondFromRunning()), cpFetch,
+            ratio(an.streamsReadOnlyRatio()), NONE, null));
+        rows.add(new Row(FIGURES.get(15), mbps(an.storedLog().mbPerSecondFromRunning()),
+            "Kafka Streams reading only " + mbps(streams.mbPerSecondFromRunning()), ratio(an.storedToStreamsRatio()), NONE,
+            null));
         var longLog = an.longLog();
         var longCp = longLog.consumerPerformance();
-        rows.add(atLeast(FIGURES.get(14), String.format(Locale.ROOT, "%s (%,d steps, %,.0f MB)",
+        String longCpFetch = "ConsumerPerformance " + mbps(longCp.fetchMbPerSecond()) + " (after group join)";
+        rows.add(atLeast(FIGURES.get(16), String.format(Locale.ROOT, "%s (%,d steps, %,.0f MB)",
                 mbps(longLog.mainPath().mbPerSecondFromRunning()), longLog.steps(), longLog.mainPath().mb()),
-            "ConsumerPerformance " + mbps(longCp.fetchMbPerSecond()) + " (after group join)", longLog.fromRunningRatio(), 0.6));
-        rows.add(atLeast(FIGURES.get(15), mbps(longLog.mainPath().mbPerSecondFromRunning()),
+            longCpFetch, longLog.fromRunningRatio(), 0.6));
+        rows.add(atLeast(FIGURES.get(17), mbps(longLog.mainPath().mbPerSecondFromRunning()),
             "trainer publishing " + mbps(longLog.trainer().mbPerSecond()), longLog.toTrainerRatio(), 2.0));
-        rows.add(lag(FIGURES.get(16), r.lag().oneTrainer()));
-        rows.add(lag(String.format(Locale.ROOT, FIGURES.get(17), n), r.lag().trainers()));
-        rows.add(yielding(FIGURES.get(18), r.lag().oneTrainerYielding(), r.lag().oneTrainerYieldingSpeed()));
-        rows.add(yielding(String.format(Locale.ROOT, FIGURES.get(19), n), r.lag().trainersYielding(),
+        var longStreams = longLog.streamsReadOnly();
+        rows.add(new Row(FIGURES.get(18), mbps(longStreams.mbPerSecondFromRunning()), longCpFetch,
+            ratio(longLog.streamsReadOnlyRatio()), NONE, null));
+        rows.add(new Row(FIGURES.get(19), mbps(longLog.mainPath().mbPerSecondFromRunning()),
+            "Kafka Streams reading only " + mbps(longStreams.mbPerSecondFromRunning()), ratio(longLog.toStreamsRatio()),
+            NONE, null));
+        rows.add(lag(FIGURES.get(20), r.lag().oneTrainer()));
+        rows.add(lag(String.format(Locale.ROOT, FIGURES.get(21), n), r.lag().trainers()));
+        rows.add(yielding(FIGURES.get(22), r.lag().oneTrainerYielding(), r.lag().oneTrainerYieldingSpeed()));
+        rows.add(yielding(String.format(Locale.ROOT, FIGURES.get(23), n), r.lag().trainersYielding(),
             r.lag().trainersYieldingSpeed()));
-        rows.add(fleet(FIGURES.get(20), r.fleet().oneAnalyzer()));
-        rows.add(fleet(FIGURES.get(21), r.fleet().twoAnalyzers()));
+        rows.add(fleet(FIGURES.get(24), r.fleet().oneAnalyzer()));
+        rows.add(fleet(FIGURES.get(25), r.fleet().twoAnalyzers()));
         var rec = r.recovery();
         boolean recovered = rec.killToOutputSeconds() <= 10;
-        rows.add(new Row(FIGURES.get(22), seconds(rec.killToOutputSeconds()), NONE, NONE, "≤ 10 s" + mark(recovered),
+        rows.add(new Row(FIGURES.get(26), seconds(rec.killToOutputSeconds()), NONE, NONE, "≤ 10 s" + mark(recovered),
             recovered));
-        rows.add(new Row(FIGURES.get(23), seconds(rec.restartToOutputSeconds()) + " (" + seconds(rec.restartToRunningSeconds())
+        rows.add(new Row(FIGURES.get(27), seconds(rec.restartToOutputSeconds()) + " (" + seconds(rec.restartToRunningSeconds())
             + ")", NONE, NONE, NONE, null));
         return rows;
     }

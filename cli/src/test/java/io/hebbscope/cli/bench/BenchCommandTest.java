@@ -53,6 +53,10 @@ class BenchCommandTest {
         "/analyzer/longLog/steps", "/analyzer/longLog/trainer/mbPerSecond",
         "/analyzer/longLog/consumerPerformance/fetchMbPerSecond", "/analyzer/longLog/mainPath/mbPerSecondFromRunning",
         "/analyzer/longLog/fromRunningRatio", "/analyzer/longLog/toTrainerRatio",
+        "/analyzer/streamsReadOnly/records", "/analyzer/streamsReadOnly/mbPerSecondFromStart",
+        "/analyzer/streamsReadOnly/mbPerSecondFromRunning", "/analyzer/streamsReadOnlyRatio",
+        "/analyzer/storedToStreamsRatio", "/analyzer/longLog/streamsReadOnly/mbPerSecondFromRunning",
+        "/analyzer/longLog/streamsReadOnlyRatio", "/analyzer/longLog/toStreamsRatio",
         "/lag/oneTrainer/p50Ms", "/lag/oneTrainer/p99Ms", "/lag/oneTrainer/maxMs", "/lag/oneTrainer/samples",
         "/lag/trainers/p50Ms", "/lag/trainers/p99Ms", "/lag/trainers/maxMs", "/lag/trainers/samples",
         "/lag/oneTrainerYielding/p99Ms", "/lag/oneTrainerYielding/samples", "/lag/trainersYielding/p99Ms",
@@ -94,6 +98,11 @@ class BenchCommandTest {
             json.at(fleet + "/runs").forEach(run -> assertThat(run.get("p99Ms").isNumber()).as(run.toString()).isTrue());
         }
         assertThat(json.at("/stepTime/queueWaitNote").asText()).isNotBlank();
+        // the read-only Kafka Streams yardstick read every layer step the trainer published, as ConsumerPerformance did
+        assertThat(json.at("/analyzer/streamsReadOnly/records").asLong())
+            .isEqualTo(json.at("/analyzer/consumerPerformance/records").asLong());
+        assertThat(json.at("/analyzer/longLog/streamsReadOnly/records").asLong())
+            .isEqualTo(json.at("/analyzer/longLog/consumerPerformance/records").asLong());
 
         List<String> figures = BenchTable.FIGURES.stream().map(f -> String.format(Locale.ROOT, f, TRAINERS)).toList();
         List<String> rows = new ArrayList<>();
