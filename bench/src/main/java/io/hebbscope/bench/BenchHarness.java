@@ -37,6 +37,8 @@ import org.apache.kafka.clients.CommonClientConfigs;
 public final class BenchHarness {
     /** Nothing here should take this long; it only keeps a broken component from hanging the bench. */
     private static final Duration SAFETY_LIMIT = Duration.ofMinutes(15);
+    /** Passes of the analysis alone over the long log: the first warm the JIT up, the fastest is reported. */
+    private static final int ANALYSIS_ALONE_ROUNDS = 5;
     private static final int PHASES = 15;
     /**
      * The publishing variant warms up this many times as long as the others: it starts what they do not run (the
@@ -188,8 +190,8 @@ public final class BenchHarness {
             // Last: its gigabyte of log stays on the broker (run before the lag phases, it coincided with slower
             // yielding lags in two runs).
             step("a long stored log (" + epochsFor(base, settings.longLogSteps()) * (long) base.stepsPerEpoch()
-                + " steps): the trainer publishing at full speed, then ConsumerPerformance, Kafka Streams reading only and the"
-                + " main path over it");
+                + " steps): the trainer publishing at full speed, then ConsumerPerformance, Kafka Streams reading only, the"
+                + " analysis alone and the main path over it");
             BenchReport.LongLog longLog = longLog(client, base, policy, work);
 
             double storedMb = storedBytes / 1e6;
@@ -250,6 +252,8 @@ public final class BenchHarness {
                 CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG), topics.layerSteps().name(), records);
         BenchReport.StreamsYardstick streamsReadOnly = BenchReport.StreamsYardstick.of(
             StreamsReadOnly.run(work, client, topics, records, SAFETY_LIMIT));
+        BenchReport.AnalysisAlone alone = BenchReport.AnalysisAlone.of(
+            AnalysisOnly.run(work, client, topics, ANALYSIS_ALONE_ROUNDS, clock.expectedOutputs(), SAFETY_LIMIT));
         BenchReport.Pass main = BenchReport.Pass.of(bytes / 1e6,
             StoredLog.mainPath(settings.cliMainClass(), client, topics, run.runId(), clock.expectedOutputs(), work,
                 SAFETY_LIMIT));
@@ -257,7 +261,8 @@ public final class BenchHarness {
             BenchReport.ConsumerYardstick.of(cp), main,
             main.mbPerSecondFromRunning() / cp.fetchMbPerSecond(), main.mbPerSecondFromRunning() / trainer.mbPerSecond(),
             streamsReadOnly, streamsReadOnly.mbPerSecondFromRunning() / cp.fetchMbPerSecond(),
-            main.mbPerSecondFromRunning() / streamsReadOnly.mbPerSecondFromRunning());
+            main.mbPerSecondFromRunning() / streamsReadOnly.mbPerSecondFromRunning(), alone,
+            alone.bestMbPerSecond() / cp.fetchMbPerSecond(), main.mbPerSecondFromRunning() / alone.bestMbPerSecond());
     }
 
     private void step(String what) {
@@ -330,8 +335,10 @@ public final class BenchHarness {
             ConsumerPerformance over the same layer-steps topic with the analyzer's fetch sizes and read_committed.
             "Kafka Streams reading only": an application with the analyzer's Kafka Streams settings (exactly-once,
             commit interval, fetch sizes) that reads the same topic and does nothing with it, the framework's own cost.
+            "The analysis alone": the analyzer's topology in Kafka's TopologyTestDriver on one thread, fed the long log
+            from memory (no broker, no exactly-once round trips), fastest of %d passes: the cost of the analysis itself.
             Lag: the step's hand-over to the publisher to its LayerAlignment visible to a read_committed consumer.
-            """);
+            """.formatted(ANALYSIS_ALONE_ROUNDS));
         return sb.toString();
     }
 
@@ -353,7 +360,8 @@ public final class BenchHarness {
             Math.max(0, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
+    /** Removes {@code dir} and everything under it, as far as it can (a work directory at the end of a run). */
+    static void deleteRecursively(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

@@ -65,6 +65,17 @@ public record BenchReport(String createdAt, Machine machine, Settings settings, 
         }
     }
 
+    /**
+     * The analyzer's topology without a broker ({@link AnalysisOnly}): {@code rounds} passes over the same records on
+     * one thread, MB/s of the fastest.
+     */
+    public record AnalysisAlone(long layerSteps, double mb, double[] roundSeconds, double bestMbPerSecond) {
+        static AnalysisAlone of(AnalysisOnly.Result r) {
+            double mb = r.bytes() / 1e6;
+            return new AnalysisAlone(r.layerSteps(), mb, r.roundSeconds(), mb / r.bestSeconds());
+        }
+    }
+
     /** One analyzer pass over {@code mb}: MB/s from its start and from Kafka Streams RUNNING. */
     public record Pass(double mb, double fromStartSeconds, double fromRunningSeconds, double mbPerSecondFromStart,
                 double mbPerSecondFromRunning) {
@@ -93,7 +104,8 @@ public record BenchReport(String createdAt, Machine machine, Settings settings, 
      */
     public record LongLog(long steps, Throughput trainer, ConsumerYardstick consumerPerformance, Pass mainPath,
                           double fromRunningRatio, double toTrainerRatio, StreamsYardstick streamsReadOnly,
-                          double streamsReadOnlyRatio, double toStreamsRatio) {}
+                          double streamsReadOnlyRatio, double toStreamsRatio, AnalysisAlone analysisAlone,
+                          double analysisAloneRatio, double toAnalysisAloneRatio) {}
 
     /** Publish time to LayerAlignment visible to a read_committed consumer, over every (run, layer, step). */
     public record Lag(int trainers, int samples, double p50Ms, double p99Ms, double maxMs) {}

@@ -39,6 +39,8 @@ public final class BenchTable {
         "analyzer main path over the long log against its trainer",
         "Kafka Streams reading only, over the long log, from RUNNING",
         "analyzer main path over the long log against Kafka Streams reading only",
+        "the analysis alone over the long log (no broker, one thread)",
+        "analyzer main path over the long log against the analysis alone",
         "live lag, 1 trainer (p50 / p99 / max)",
         "live lag, %d trainers (p50 / p99 / max)",
         "live lag, 1 trainer yielding to the analyzer (p50 / p99 / max)",
@@ -104,18 +106,23 @@ public final class BenchTable {
         rows.add(new Row(FIGURES.get(19), mbps(longLog.mainPath().mbPerSecondFromRunning()),
             "Kafka Streams reading only " + mbps(longStreams.mbPerSecondFromRunning()), ratio(longLog.toStreamsRatio()),
             NONE, null));
-        rows.add(lag(FIGURES.get(20), r.lag().oneTrainer()));
-        rows.add(lag(String.format(Locale.ROOT, FIGURES.get(21), n), r.lag().trainers()));
-        rows.add(yielding(FIGURES.get(22), r.lag().oneTrainerYielding(), r.lag().oneTrainerYieldingSpeed()));
-        rows.add(yielding(String.format(Locale.ROOT, FIGURES.get(23), n), r.lag().trainersYielding(),
+        var alone = longLog.analysisAlone();
+        rows.add(new Row(FIGURES.get(20), mbps(alone.bestMbPerSecond()), longCpFetch, ratio(longLog.analysisAloneRatio()),
+            NONE, null));
+        rows.add(new Row(FIGURES.get(21), mbps(longLog.mainPath().mbPerSecondFromRunning()),
+            "the analysis alone " + mbps(alone.bestMbPerSecond()), ratio(longLog.toAnalysisAloneRatio()), NONE, null));
+        rows.add(lag(FIGURES.get(22), r.lag().oneTrainer()));
+        rows.add(lag(String.format(Locale.ROOT, FIGURES.get(23), n), r.lag().trainers()));
+        rows.add(yielding(FIGURES.get(24), r.lag().oneTrainerYielding(), r.lag().oneTrainerYieldingSpeed()));
+        rows.add(yielding(String.format(Locale.ROOT, FIGURES.get(25), n), r.lag().trainersYielding(),
             r.lag().trainersYieldingSpeed()));
-        rows.add(fleet(FIGURES.get(24), r.fleet().oneAnalyzer()));
-        rows.add(fleet(FIGURES.get(25), r.fleet().twoAnalyzers()));
+        rows.add(fleet(FIGURES.get(26), r.fleet().oneAnalyzer()));
+        rows.add(fleet(FIGURES.get(27), r.fleet().twoAnalyzers()));
         var rec = r.recovery();
         boolean recovered = rec.killToOutputSeconds() <= 10;
-        rows.add(new Row(FIGURES.get(26), seconds(rec.killToOutputSeconds()), NONE, NONE, "≤ 10 s" + mark(recovered),
+        rows.add(new Row(FIGURES.get(28), seconds(rec.killToOutputSeconds()), NONE, NONE, "≤ 10 s" + mark(recovered),
             recovered));
-        rows.add(new Row(FIGURES.get(27), seconds(rec.restartToOutputSeconds()) + " (" + seconds(rec.restartToRunningSeconds())
+        rows.add(new Row(FIGURES.get(29), seconds(rec.restartToOutputSeconds()) + " (" + seconds(rec.restartToRunningSeconds())
             + ")", NONE, NONE, NONE, null));
         return rows;
     }

@@ -35,6 +35,12 @@ public final class ChildJvm implements AutoCloseable {
 
     /** Starts {@code mainClass args} in {@code workDir}, output to {@code workDir/<name>.log}. */
     public static ChildJvm start(Path workDir, String name, String mainClass, List<String> args) throws IOException {
+        return start(workDir, name, mainClass, args, List.of());
+    }
+
+    /** The same with {@code jvmOptions} after the usual ones (so a {@code -Xmx} there replaces the default 1 GB). */
+    public static ChildJvm start(Path workDir, String name, String mainClass, List<String> args, List<String> jvmOptions)
+        throws IOException {
         Path logback = workDir.resolve("bench-child-logback.xml");
         if (!Files.exists(logback)) {
             Files.writeString(logback, """
@@ -68,6 +74,7 @@ public final class ChildJvm implements AutoCloseable {
         if (extra != null && !extra.isBlank()) {
             command.addAll(Arrays.asList(extra.trim().split("\\s+")));
         }
+        command.addAll(jvmOptions);
         command.add(mainClass);
         command.addAll(args);
         Path log = workDir.resolve(name + ".log");
@@ -87,7 +94,13 @@ public final class ChildJvm implements AutoCloseable {
     /** Runs {@code mainClass args} to its end and returns its output; fails with that output on a non-zero exit. */
     public static String run(Path workDir, String name, String mainClass, List<String> args, Duration safetyLimit)
         throws IOException, InterruptedException {
-        try (ChildJvm child = start(workDir, name, mainClass, args)) {
+        return run(workDir, name, mainClass, args, safetyLimit, List.of());
+    }
+
+    /** The same with {@code jvmOptions} after the usual ones. */
+    public static String run(Path workDir, String name, String mainClass, List<String> args, Duration safetyLimit,
+                             List<String> jvmOptions) throws IOException, InterruptedException {
+        try (ChildJvm child = start(workDir, name, mainClass, args, jvmOptions)) {
             if (!child.process.waitFor(safetyLimit.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new IllegalStateException(name + " did not end within " + safetyLimit.toSeconds() + " s; output:\n"
                     + child.outputTail());

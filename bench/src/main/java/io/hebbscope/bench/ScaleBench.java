@@ -30,7 +30,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -164,7 +163,7 @@ public final class ScaleBench {
             write(report);
             return report;
         } finally {
-            deleteRecursively(work);
+            BenchHarness.deleteRecursively(work);
         }
     }
 
@@ -348,14 +347,5 @@ public final class ScaleBench {
     private static void row(StringBuilder sb, String label, BenchReport.Timing t, double ratio) {
         sb.append(String.format(Locale.ROOT, "| %s | %.0f / %.0f / %.0f ms | %.2f× |%n", label, t.medianMs(), t.meanMs(),
             t.p90Ms(), ratio));
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
     }
 }

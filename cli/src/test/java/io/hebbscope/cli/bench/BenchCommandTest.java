@@ -57,6 +57,8 @@ class BenchCommandTest {
         "/analyzer/streamsReadOnly/mbPerSecondFromRunning", "/analyzer/streamsReadOnlyRatio",
         "/analyzer/storedToStreamsRatio", "/analyzer/longLog/streamsReadOnly/mbPerSecondFromRunning",
         "/analyzer/longLog/streamsReadOnlyRatio", "/analyzer/longLog/toStreamsRatio",
+        "/analyzer/longLog/analysisAlone/bestMbPerSecond", "/analyzer/longLog/analysisAlone/layerSteps",
+        "/analyzer/longLog/analysisAloneRatio", "/analyzer/longLog/toAnalysisAloneRatio",
         "/lag/oneTrainer/p50Ms", "/lag/oneTrainer/p99Ms", "/lag/oneTrainer/maxMs", "/lag/oneTrainer/samples",
         "/lag/trainers/p50Ms", "/lag/trainers/p99Ms", "/lag/trainers/maxMs", "/lag/trainers/samples",
         "/lag/oneTrainerYielding/p99Ms", "/lag/oneTrainerYielding/samples", "/lag/trainersYielding/p99Ms",
@@ -103,6 +105,9 @@ class BenchCommandTest {
             .isEqualTo(json.at("/analyzer/consumerPerformance/records").asLong());
         assertThat(json.at("/analyzer/longLog/streamsReadOnly/records").asLong())
             .isEqualTo(json.at("/analyzer/longLog/consumerPerformance/records").asLong());
+        assertThat(json.at("/analyzer/longLog/analysisAlone/layerSteps").asLong())
+            .isEqualTo(json.at("/analyzer/longLog/consumerPerformance/records").asLong());
+        assertThat(json.at("/analyzer/longLog/analysisAlone/roundSeconds").size()).isEqualTo(5);
 
         List<String> figures = BenchTable.FIGURES.stream().map(f -> String.format(Locale.ROOT, f, TRAINERS)).toList();
         List<String> rows = new ArrayList<>();
