@@ -9,8 +9,12 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import org.rocksdb.RocksDB;
 import org.rocksdb.util.Environment;
@@ -31,12 +35,15 @@ public final class StoreLibrary {
 
     private StoreLibrary() {}
 
-    /** Loads the library once per JVM; later calls and Kafka Streams' own {@code RocksDB.loadLibrary()} do nothing. */
+    /** Loads the library once per JVM; later calls and Kafka Streams' RocksDB.loadLibrary() then return at once. */
     public static synchronized void load() {
         load(defaultCache());
     }
 
     static synchronized void load(Optional<Path> cache) {
+        if (loaded) {
+            return;
+        }
         if (cache.isPresent()) {
             try {
                 Optional<Path> dir = cachedCopy(cache.get());
@@ -44,12 +51,16 @@ public final class StoreLibrary {
                     RocksDB.loadLibrary(List.of(dir.get().toString()));
                 }
             } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
-                LOG.debug("RocksDB's library not loaded from the cache {}; its own loader copies it to {}", cache.get(),
-                    System.getProperty("java.io.tmpdir"), e);
+                LOG.info("RocksDB's library not loaded from the cache {} ({}); its own loader copies it to {}, where a "
+                    + "process stopped by kill -9 leaves the copy", cache.get(), e.toString(),
+                    System.getProperty("java.io.tmpdir"));
             }
         }
         RocksDB.loadLibrary(); // returns at once when loaded above
+        loaded = true;
     }
+
+    private static boolean loaded;
 
     /** The library's name in the rocksdbjni jar, the one RocksDB's own loader extracts. */
     static String libraryResource() {
@@ -69,8 +80,10 @@ public final class StoreLibrary {
     /**
      * The directory under {@code cache} holding this class path's library, extracted there when not already present:
      * one directory per library build (named by its size and CRC in the jar, so a new RocksDB version gets its own and
-     * never loads an old file). Written to a temporary file and renamed into place, so that concurrent processes
-     * never see a partial library. Empty when the class path has no library under the expected name, or not in a jar.
+     * never loads an old file; directories of earlier versions stay, 15 MB each). A copy whose CRC differs from the
+     * jar's (damaged) is replaced. Written to a temporary file and renamed into place, so that concurrent processes
+     * never see a partial library; a partial copy abandoned by a stopped process is removed once it is 10 minutes
+     * old. Empty when the class path has no library under the expected name, or not in a jar.
      */
     static Optional<Path> cachedCopy(Path cache) throws IOException {
         URL url = RocksDB.class.getClassLoader().getResource(libraryResource());
@@ -88,11 +101,12 @@ public final class StoreLibrary {
         Path dir = cache.resolve("rocksdbjni-%d-%08x".formatted(entry.getSize(), entry.getCrc()));
         String name = cachedFileName();
         Path library = dir.resolve(name);
-        if (Files.isRegularFile(library) && Files.size(library) == entry.getSize()) {
+        if (Files.isRegularFile(library) && Files.size(library) == entry.getSize() && crc(library) == entry.getCrc()) {
             return Optional.of(dir);
         }
         Files.createDirectories(dir);
-        Path partial = Files.createTempFile(dir, name, ".partial");
+        removeAbandonedCopies(dir);
+        Path partial = Files.createTempFile(dir, name, PARTIAL);
         try {
             try (InputStream in = jar.getInputStream()) {
                 Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
@@ -110,6 +124,36 @@ public final class StoreLibrary {
             Files.deleteIfExists(partial);
         }
         return Optional.of(dir);
+    }
+
+    private static final String PARTIAL = ".partial";
+    /** A partial copy this old was left by a process stopped while extracting; one being written is seconds old. */
+    private static final Duration ABANDONED = Duration.ofMinutes(10);
+
+    private static long crc(Path file) throws IOException {
+        CRC32 crc = new CRC32();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                crc.update(buffer, 0, n);
+            }
+        }
+        return crc.getValue();
+    }
+
+    private static void removeAbandonedCopies(Path dir) throws IOException {
+        Instant before = Instant.now().minus(ABANDONED);
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().endsWith(PARTIAL)).toList()) {
+                try {
+                    if (Files.getLastModifiedTime(f).toInstant().isBefore(before)) {
+                        Files.deleteIfExists(f);
+                    }
+                } catch (IOException e) {
+                    // another process removed it, or it cannot be: only disk space
+                }
+            }
+        }
     }
 
     /** {@code $XDG_CACHE_HOME/hebbscope/native}, else {@code ~/.cache/hebbscope/native}; empty without a home. */

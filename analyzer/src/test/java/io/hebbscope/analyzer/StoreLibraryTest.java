@@ -80,6 +80,26 @@ class StoreLibraryTest {
     }
 
     @Test
+    void replacesADamagedCopyOfTheRightSizeAndAnAbandonedPartialOne() throws Exception {
+        Path libraryDir = StoreLibrary.cachedCopy(dir).orElseThrow();
+        Path library = libraryDir.resolve(StoreLibrary.cachedFileName());
+        try (var channel = Files.newByteChannel(library, StandardOpenOption.WRITE)) {
+            channel.position(4096).write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}));
+        }
+        Path abandoned = libraryDir.resolve(StoreLibrary.cachedFileName() + "123.partial");
+        Files.write(abandoned, new byte[1000]);
+        Files.setLastModifiedTime(abandoned, java.nio.file.attribute.FileTime.from(
+            java.time.Instant.now().minus(java.time.Duration.ofHours(1))));
+        Path recent = libraryDir.resolve(StoreLibrary.cachedFileName() + "456.partial");
+        Files.write(recent, new byte[1000]); // as if another process were extracting right now
+
+        StoreLibrary.cachedCopy(dir);
+        assertThat(fileSha256(library)).isEqualTo(resourceSha256());
+        assertThat(abandoned).doesNotExist();
+        assertThat(recent).exists();
+    }
+
+    @Test
     void concurrentExtractionsLeaveOneWholeCopy() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
@@ -108,16 +128,7 @@ class StoreLibraryTest {
         assumeTrue(Files.isReadable(Path.of("/proc/self/maps")), "needs Linux's /proc to see the mapped library");
         Path tmp = Files.createDirectories(dir.resolve("tmp"));
         Path cache = dir.resolve("cache");
-        Path output = dir.resolve("child.out");
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Djava.io.tmpdir=" + tmp, LoadAndHalt.class.getName())
-            .redirectErrorStream(true).redirectOutput(output.toFile());
-        builder.environment().put("CLASSPATH", System.getProperty("java.class.path"));
-        builder.environment().put("XDG_CACHE_HOME", cache.toString());
-        Process child = builder.start();
-        assertThat(child.waitFor(5, TimeUnit.MINUTES)).as("the child JVM finished").isTrue();
-        String printed = Files.readString(output, StandardCharsets.UTF_8);
-        assertThat(child.exitValue()).as(printed).isZero();
+        String printed = runChild(tmp, cache);
 
         Path cached = cache.resolve("hebbscope").resolve("native");
         assertThat(printed).as("the library the child mapped").contains("mapped " + cached);
@@ -125,6 +136,30 @@ class StoreLibraryTest {
             assertThat(left.map(p -> p.getFileName().toString()))
                 .as("what the halted child left in java.io.tmpdir").noneMatch(n -> n.contains("rocksdbjni"));
         }
+    }
+
+    @Test
+    void anUnusableCacheFallsBackToRocksDbsOwnLoader() throws Exception {
+        assumeTrue(Files.isReadable(Path.of("/proc/self/maps")), "needs Linux's /proc to see the mapped library");
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        Path notADirectory = Files.writeString(dir.resolve("cache-is-a-file"), "x");
+        String printed = runChild(tmp, notADirectory);
+        assertThat(printed).as("the library the child mapped").contains("mapped " + tmp);
+    }
+
+    /** Runs {@link LoadAndHalt} with this tmpdir and cache home; returns what it printed. */
+    private static String runChild(Path tmp, Path cacheHome) throws Exception {
+        Path output = tmp.resolveSibling("child-" + System.nanoTime() + ".out");
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Djava.io.tmpdir=" + tmp, LoadAndHalt.class.getName())
+            .redirectErrorStream(true).redirectOutput(output.toFile());
+        builder.environment().put("CLASSPATH", System.getProperty("java.class.path"));
+        builder.environment().put("XDG_CACHE_HOME", cacheHome.toString());
+        Process child = builder.start();
+        assertThat(child.waitFor(5, TimeUnit.MINUTES)).as("the child JVM finished").isTrue();
+        String printed = Files.readString(output, StandardCharsets.UTF_8);
+        assertThat(child.exitValue()).as(printed).isZero();
+        return printed;
     }
 
     /** Loads the library as the analyzer does, prints where it was mapped from, then stops as {@code kill -9} would. */

@@ -262,7 +262,8 @@ public final class BenchHarness {
             main.mbPerSecondFromRunning() / cp.fetchMbPerSecond(), main.mbPerSecondFromRunning() / trainer.mbPerSecond(),
             streamsReadOnly, streamsReadOnly.mbPerSecondFromRunning() / cp.fetchMbPerSecond(),
             main.mbPerSecondFromRunning() / streamsReadOnly.mbPerSecondFromRunning(), alone,
-            alone.bestMbPerSecond() / cp.fetchMbPerSecond(), main.mbPerSecondFromRunning() / alone.bestMbPerSecond());
+            alone.bestMbPerSecond() / cp.fetchMbPerSecond(), main.mbPerSecondFromRunning() / alone.bestMbPerSecond(),
+            main.mbPerSecondFromRunning() / alone.firstMbPerSecond());
     }
 
     private void step(String what) {
@@ -336,7 +337,8 @@ public final class BenchHarness {
             "Kafka Streams reading only": an application with the analyzer's Kafka Streams settings (exactly-once,
             commit interval, fetch sizes) that reads the same topic and does nothing with it, the framework's own cost.
             "The analysis alone": the analyzer's topology in Kafka's TopologyTestDriver on one thread, fed the long log
-            from memory (no broker, no exactly-once round trips), fastest of %d passes: the cost of the analysis itself.
+            from memory (no broker, no exactly-once round trips): its first pass in a fresh JVM, as the main path's
+            analyzer runs, and the fastest of %d, the code compiled: the cost of the analysis itself.
             Lag: the step's hand-over to the publisher to its LayerAlignment visible to a read_committed consumer.
             """.formatted(ANALYSIS_ALONE_ROUNDS));
         return sb.toString();

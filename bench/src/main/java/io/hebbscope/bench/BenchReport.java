@@ -66,13 +66,15 @@ public record BenchReport(String createdAt, Machine machine, Settings settings, 
     }
 
     /**
-     * The analyzer's topology without a broker ({@link AnalysisOnly}): {@code rounds} passes over the same records on
-     * one thread, MB/s of the fastest.
+     * The analyzer's topology without a broker ({@link AnalysisOnly}): passes over the same records on one thread, MB/s
+     * of the first (a fresh JVM, as the main path's analyzer is) and of the fastest (the code compiled).
      */
-    public record AnalysisAlone(long layerSteps, double mb, double[] roundSeconds, double bestMbPerSecond) {
+    public record AnalysisAlone(long layerSteps, double mb, double[] roundSeconds, double[] gcSeconds,
+                                double firstMbPerSecond, double bestMbPerSecond) {
         static AnalysisAlone of(AnalysisOnly.Result r) {
             double mb = r.bytes() / 1e6;
-            return new AnalysisAlone(r.layerSteps(), mb, r.roundSeconds(), mb / r.bestSeconds());
+            return new AnalysisAlone(r.layerSteps(), mb, r.roundSeconds(), r.gcSeconds(), mb / r.roundSeconds()[0],
+                mb / r.bestSeconds());
         }
     }
 
@@ -105,7 +107,7 @@ public record BenchReport(String createdAt, Machine machine, Settings settings, 
     public record LongLog(long steps, Throughput trainer, ConsumerYardstick consumerPerformance, Pass mainPath,
                           double fromRunningRatio, double toTrainerRatio, StreamsYardstick streamsReadOnly,
                           double streamsReadOnlyRatio, double toStreamsRatio, AnalysisAlone analysisAlone,
-                          double analysisAloneRatio, double toAnalysisAloneRatio) {}
+                          double analysisAloneRatio, double toAnalysisAloneRatio, double toFirstAnalysisPassRatio) {}
 
     /** Publish time to LayerAlignment visible to a read_committed consumer, over every (run, layer, step). */
     public record Lag(int trainers, int samples, double p50Ms, double p99Ms, double maxMs) {}

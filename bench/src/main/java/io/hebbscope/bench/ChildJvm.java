@@ -38,7 +38,10 @@ public final class ChildJvm implements AutoCloseable {
         return start(workDir, name, mainClass, args, List.of());
     }
 
-    /** The same with {@code jvmOptions} after the usual ones (so a {@code -Xmx} there replaces the default 1 GB). */
+    /**
+     * The same with {@code jvmOptions} after the usual ones (so a {@code -Xmx} there replaces the default 1 GB) and
+     * before those of {@value #EXTRA_OPTIONS}.
+     */
     public static ChildJvm start(Path workDir, String name, String mainClass, List<String> args, List<String> jvmOptions)
         throws IOException {
         Path logback = workDir.resolve("bench-child-logback.xml");
@@ -69,12 +72,12 @@ public final class ChildJvm implements AutoCloseable {
                 command.add(option);
             }
         }
+        command.addAll(jvmOptions); // before the user's extra options, which win
         // e.g. a flight recording of every child: -XX:StartFlightRecording=filename=/tmp/jfr/%p.jfr,settings=profile
         String extra = System.getenv(EXTRA_OPTIONS);
         if (extra != null && !extra.isBlank()) {
             command.addAll(Arrays.asList(extra.trim().split("\\s+")));
         }
-        command.addAll(jvmOptions);
         command.add(mainClass);
         command.addAll(args);
         Path log = workDir.resolve(name + ".log");

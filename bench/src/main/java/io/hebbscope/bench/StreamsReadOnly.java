@@ -11,15 +11,22 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * A yardstick between ConsumerPerformance and the analyzer: a Kafka Streams application with the analyzer's own
@@ -32,8 +39,9 @@ public final class StreamsReadOnly {
     /**
      * @param records          records read
      * @param bytes            bytes of their values
-     * @param fromStartSeconds from the JVM's start to the last record
-     * @param fromRunningSeconds from RUNNING, or the first record where that came earlier, to the last record
+     * @param fromStartSeconds from the JVM's start to the commit that covers the last record
+     * @param fromRunningSeconds from RUNNING, or the first record where that came earlier, to the commit that covers
+     *                           the last record
      */
     record Result(long records, long bytes, double fromStartSeconds, double fromRunningSeconds) {}
 
@@ -63,17 +71,27 @@ public final class StreamsReadOnly {
         AtomicLong bytes = new AtomicLong();
         AtomicLong firstNanos = new AtomicLong();
         AtomicLong runningNanos = new AtomicLong();
+        Map<Integer, Long> lastOffsets = new ConcurrentHashMap<>();
+        long[] read = new long[2]; // records and bytes when the last expected record was read
         CountDownLatch done = new CountDownLatch(1);
         StreamsBuilder builder = new StreamsBuilder();
         builder.stream(topics.layerSteps().name(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
-            .foreach((key, value) -> {
-                firstNanos.compareAndSet(0, System.nanoTime());
-                bytes.addAndGet(value == null ? 0 : value.length);
-                if (records.incrementAndGet() == expected) {
-                    done.countDown();
+            .process(() -> new ContextualProcessor<byte[], byte[], Void, Void>() {
+                @Override
+                public void process(Record<byte[], byte[]> record) {
+                    firstNanos.compareAndSet(0, System.nanoTime());
+                    context().recordMetadata().ifPresent(m -> lastOffsets.merge(m.partition(), m.offset(), Math::max));
+                    long b = bytes.addAndGet(record.value() == null ? 0 : record.value().length);
+                    if (records.incrementAndGet() == expected) {
+                        read[0] = expected;
+                        read[1] = b;
+                        done.countDown();
+                    }
                 }
             });
-        try (KafkaStreams streams = new KafkaStreams(builder.build(), Analyzer.streamsProps(options))) {
+        String topic = topics.layerSteps().name();
+        try (Admin admin = Admin.create(client);
+             KafkaStreams streams = new KafkaStreams(builder.build(), Analyzer.streamsProps(options))) {
             streams.setStateListener((now, before) -> {
                 if (now == KafkaStreams.State.RUNNING) {
                     runningNanos.compareAndSet(0, System.nanoTime());
@@ -84,18 +102,35 @@ public final class StreamsReadOnly {
             });
             streams.start();
             done.await();
-            long endNanos = System.nanoTime();
-            long endMs = System.currentTimeMillis();
-            if (records.get() < expected) {
+            if (read[0] < expected) {
                 System.err.println("Kafka Streams failed after " + records.get() + " of " + expected + " records");
                 System.exit(1);
             }
+            // done when the application has committed past every record it read, as the analyzer's main path is done
+            // when its last output is visible to a read_committed consumer
+            while (!committedPast(admin, options.applicationId(), topic, lastOffsets)) {
+                Thread.sleep(5);
+            }
+            long endNanos = System.nanoTime();
+            long endMs = System.currentTimeMillis();
             long from = runningNanos.get() == 0 ? firstNanos.get() : Math.min(runningNanos.get(), firstNanos.get());
-            System.out.println(line(new Result(records.get(), bytes.get(), (endMs - jvmStartMs) / 1e3,
-                (endNanos - from) / 1e9)));
+            System.out.println(line(new Result(read[0], read[1], (endMs - jvmStartMs) / 1e3, (endNanos - from) / 1e9)));
             System.out.flush();
             streams.close(Duration.ofSeconds(30));
         }
+    }
+
+    private static boolean committedPast(Admin admin, String groupId, String topic, Map<Integer, Long> lastOffsets)
+        throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
+            .partitionsToOffsetAndMetadata().get();
+        for (Map.Entry<Integer, Long> last : lastOffsets.entrySet()) {
+            OffsetAndMetadata c = committed.get(new TopicPartition(topic, last.getKey()));
+            if (c == null || c.offset() <= last.getValue()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static String line(Result r) {

@@ -2,6 +2,7 @@ package io.hebbscope.cli.bench;
 
 import io.hebbscope.bench.BenchTable;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -59,6 +60,7 @@ class BenchCommandTest {
         "/analyzer/longLog/streamsReadOnlyRatio", "/analyzer/longLog/toStreamsRatio",
         "/analyzer/longLog/analysisAlone/bestMbPerSecond", "/analyzer/longLog/analysisAlone/layerSteps",
         "/analyzer/longLog/analysisAloneRatio", "/analyzer/longLog/toAnalysisAloneRatio",
+        "/analyzer/longLog/analysisAlone/firstMbPerSecond", "/analyzer/longLog/toFirstAnalysisPassRatio",
         "/lag/oneTrainer/p50Ms", "/lag/oneTrainer/p99Ms", "/lag/oneTrainer/maxMs", "/lag/oneTrainer/samples",
         "/lag/trainers/p50Ms", "/lag/trainers/p99Ms", "/lag/trainers/maxMs", "/lag/trainers/samples",
         "/lag/oneTrainerYielding/p99Ms", "/lag/oneTrainerYielding/samples", "/lag/trainersYielding/p99Ms",
@@ -67,7 +69,8 @@ class BenchCommandTest {
         "/recovery/outputsBeforeKill");
 
     /** The only numbers that may be 0, and the only fields that may be null. */
-    private static final Set<String> MAY_BE_ZERO = Set.of("/machine/loadAverageAtStart");
+    private static final Set<String> MAY_BE_ZERO = Set.of("/machine/loadAverageAtStart",
+        "/analyzer/longLog/analysisAlone/gcSeconds/[]");
     private static final Set<String> MAY_BE_NULL = Set.of("/stepTime/queueWaitMsPerStep", "/met");
 
     @TempDir
@@ -107,7 +110,15 @@ class BenchCommandTest {
             .isEqualTo(json.at("/analyzer/longLog/consumerPerformance/records").asLong());
         assertThat(json.at("/analyzer/longLog/analysisAlone/layerSteps").asLong())
             .isEqualTo(json.at("/analyzer/longLog/consumerPerformance/records").asLong());
+        // and the same bytes the broker acknowledged to the trainer (the main path's MB)
+        assertThat(json.at("/analyzer/streamsReadOnly/mb").asDouble())
+            .isCloseTo(json.at("/analyzer/storedLog/mb").asDouble(), within(1e-6));
+        assertThat(json.at("/analyzer/longLog/streamsReadOnly/mb").asDouble())
+            .isCloseTo(json.at("/analyzer/longLog/mainPath/mb").asDouble(), within(1e-6));
+        assertThat(json.at("/analyzer/longLog/analysisAlone/mb").asDouble())
+            .isCloseTo(json.at("/analyzer/longLog/mainPath/mb").asDouble(), within(1e-6));
         assertThat(json.at("/analyzer/longLog/analysisAlone/roundSeconds").size()).isEqualTo(5);
+        assertThat(json.at("/analyzer/longLog/analysisAlone/gcSeconds").size()).isEqualTo(5);
 
         List<String> figures = BenchTable.FIGURES.stream().map(f -> String.format(Locale.ROOT, f, TRAINERS)).toList();
         List<String> rows = new ArrayList<>();
@@ -140,7 +151,8 @@ class BenchCommandTest {
             }
         } else if (node.isArray()) {
             for (JsonNode element : node) {
-                check("", element, problems); // table rows: checked by field name
+                // numbers by the array's name; objects (table rows, runs) by their field names
+                check(element.isValueNode() ? pointer + "/[]" : "", element, problems);
             }
         } else if (node.isNull()) {
             if (!MAY_BE_NULL.contains(pointer)) {
