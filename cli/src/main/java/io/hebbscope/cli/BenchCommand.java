@@ -18,9 +18,10 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = {"Measure what watching costs and how fast the pipeline is, each figure beside its yardstick "
-        + "(training alone, Kafka's ProducerPerformance / ConsumerPerformance, the trainer's publish rate), on one "
-        + "in-process broker. Prints a Markdown table and writes it with the raw figures to --out (bench.md, bench.json).",
-        "Takes about 5 minutes with the defaults on 2 cores."})
+        + "(training alone, Kafka's ProducerPerformance / ConsumerPerformance, a Kafka Streams application that only "
+        + "reads, the analysis alone without a broker, the trainer's publish rate), on one in-process broker. Prints a "
+        + "Markdown table and writes it with the raw figures to --out (bench.md, bench.json).",
+        "Takes about 5-6 minutes with the defaults on 2 cores."})
 final class BenchCommand implements Callable<Integer> {
     @Mixin
     TrainingOptions training;
