@@ -54,7 +54,7 @@ public final class StreamsReadOnly {
             System.err.println(USAGE);
             System.exit(2);
         }
-        long expected = Long.parseLong(args[2]);
+        long expected = args[2].matches("[0-9]{1,18}") ? Long.parseLong(args[2]) : 0;
         if (expected < 1) {
             System.err.println("RECORDS must be at least 1\n" + USAGE);
             System.exit(2);
@@ -109,6 +109,10 @@ public final class StreamsReadOnly {
             // done when the application has committed past every record it read, as the analyzer's main path is done
             // when its last output is visible to a read_committed consumer
             while (!committedPast(admin, options.applicationId(), topic, lastOffsets)) {
+                if (streams.state() == KafkaStreams.State.ERROR || !streams.state().isRunningOrRebalancing()) {
+                    System.err.println("Kafka Streams stopped (" + streams.state() + ") before committing its reads");
+                    System.exit(1);
+                }
                 Thread.sleep(5);
             }
             long endNanos = System.nanoTime();
