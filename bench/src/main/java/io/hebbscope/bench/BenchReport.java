@@ -78,12 +78,31 @@ public record BenchReport(String createdAt, Machine machine, Settings settings, 
         }
     }
 
-    /** One analyzer pass over {@code mb}: MB/s from its start and from Kafka Streams RUNNING. */
+    /**
+     * One analyzer pass over {@code mb}: MB/s from its start and from Kafka Streams RUNNING; where the CPU went (the
+     * main path on Linux; null otherwise).
+     */
     public record Pass(double mb, double fromStartSeconds, double fromRunningSeconds, double mbPerSecondFromStart,
-                double mbPerSecondFromRunning) {
+                double mbPerSecondFromRunning, CpuUse cpu) {
         static Pass of(double mb, StoredLog.Result r) {
             return new Pass(mb, r.fromStartSeconds(), r.fromRunningSeconds(), mb / r.fromStartSeconds(),
-                mb / r.fromRunningSeconds());
+                mb / r.fromRunningSeconds(), r.cpu() == null ? null : CpuUse.of(mb, r.fromStartSeconds(), r.cpu()));
+        }
+    }
+
+    /**
+     * Where the CPU went from the analyzer's launch to its last output, in CPU-seconds: the analyzer process's threads by
+     * kind ({@code streamsWaiting}: seconds its Kafka Streams threads were runnable but waiting for a core), the bench's
+     * own JVM (the broker, and the consumer of results) over the same {@code seconds}; {@code coresBusy} on average;
+     * and the rate the Kafka Streams threads' own work allows on a core of their own, MB per their CPU-second.
+     */
+    public record CpuUse(double seconds, double streams, double streamsWaiting, double jit, double producerIo, double gc,
+                         double other, double analyzerTotal, double analyzerWaiting, double brokerJvm, double coresBusy,
+                         double streamsMbPerCpuSecond) {
+        static CpuUse of(double mb, double seconds, StoredLog.Cpu cpu) {
+            ThreadCpu.Split a = cpu.analyzer();
+            return new CpuUse(seconds, a.streams(), a.streamsWaiting(), a.jit(), a.producerIo(), a.gc(), a.other(),
+                a.total(), a.totalWaiting(), cpu.benchJvm(), (a.total() + cpu.benchJvm()) / seconds, mb / a.streams());
         }
     }
 

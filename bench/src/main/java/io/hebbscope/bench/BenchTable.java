@@ -41,6 +41,8 @@ public final class BenchTable {
         "the analysis alone over the long log (no broker, one thread), fastest pass",
         "analyzer main path over the long log against the analysis alone's first pass",
         "analyzer main path over the long log against the analysis alone's fastest pass",
+        "CPU during the main path over the long log: the analyzer's threads, the broker's JVM",
+        "the main path over the long log: its Kafka Streams threads' rate per CPU-second",
         "live lag, 1 trainer (p50 / p99 / max)",
         "live lag, %d trainers (p50 / p99 / max)",
         "live lag, 1 trainer yielding to the analyzer (p50 / p99 / max)",
@@ -111,20 +113,42 @@ public final class BenchTable {
         rows.add(new Row(FIGURES.get(21), mbps(longLog.mainPath().mbPerSecondFromRunning()),
             "the analysis alone, fastest pass " + mbps(alone.bestMbPerSecond()), ratio(longLog.toAnalysisAloneRatio()),
             NONE, null));
-        rows.add(lag(FIGURES.get(22), r.lag().oneTrainer()));
-        rows.add(lag(String.format(Locale.ROOT, FIGURES.get(23), n), r.lag().trainers()));
-        rows.add(yielding(FIGURES.get(24), r.lag().oneTrainerYielding(), r.lag().oneTrainerYieldingSpeed()));
-        rows.add(yielding(String.format(Locale.ROOT, FIGURES.get(25), n), r.lag().trainersYielding(),
+        rows.addAll(cpu(FIGURES.get(22), FIGURES.get(23), longLog.mainPath().cpu(), r.machine().cores(), longCpFetch,
+            longCp.fetchMbPerSecond()));
+        rows.add(lag(FIGURES.get(24), r.lag().oneTrainer()));
+        rows.add(lag(String.format(Locale.ROOT, FIGURES.get(25), n), r.lag().trainers()));
+        rows.add(yielding(FIGURES.get(26), r.lag().oneTrainerYielding(), r.lag().oneTrainerYieldingSpeed()));
+        rows.add(yielding(String.format(Locale.ROOT, FIGURES.get(27), n), r.lag().trainersYielding(),
             r.lag().trainersYieldingSpeed()));
-        rows.add(fleet(FIGURES.get(26), r.fleet().oneAnalyzer()));
-        rows.add(fleet(FIGURES.get(27), r.fleet().twoAnalyzers()));
+        rows.add(fleet(FIGURES.get(28), r.fleet().oneAnalyzer()));
+        rows.add(fleet(FIGURES.get(29), r.fleet().twoAnalyzers()));
         var rec = r.recovery();
         boolean recovered = rec.killToOutputSeconds() <= 10;
-        rows.add(new Row(FIGURES.get(28), seconds(rec.killToOutputSeconds()), NONE, NONE, "≤ 10 s" + mark(recovered),
+        rows.add(new Row(FIGURES.get(30), seconds(rec.killToOutputSeconds()), NONE, NONE, "≤ 10 s" + mark(recovered),
             recovered));
-        rows.add(new Row(FIGURES.get(29), seconds(rec.restartToOutputSeconds()) + " (" + seconds(rec.restartToRunningSeconds())
+        rows.add(new Row(FIGURES.get(31), seconds(rec.restartToOutputSeconds()) + " (" + seconds(rec.restartToRunningSeconds())
             + ")", NONE, NONE, NONE, null));
         return rows;
+    }
+
+    /**
+     * Where the main path's CPU went, and the rate its Kafka Streams threads' own work allows, beside
+     * ConsumerPerformance: what bounds the main path on this machine.
+     */
+    private static List<Row> cpu(String splitFigure, String rateFigure, BenchReport.CpuUse cpu, int cores,
+                                 String consumerPerformance, double consumerPerformanceMbPerSecond) {
+        if (cpu == null) {
+            String none = "n/a: no per-thread CPU figures on this system (Linux's /proc)";
+            return List.of(new Row(splitFigure, none, NONE, NONE, NONE, null), new Row(rateFigure, none, NONE, NONE, NONE, null));
+        }
+        String split = String.format(Locale.ROOT, "Kafka Streams threads %.1f CPU-s (and %.1f s waiting for a core), JIT "
+                + "compilers %.1f, producer I/O %.1f, GC %.1f, other %.1f; the broker's JVM %.1f", cpu.streams(),
+            cpu.streamsWaiting(), cpu.jit(), cpu.producerIo(), cpu.gc(), cpu.other(), cpu.brokerJvm());
+        return List.of(
+            new Row(splitFigure, split, String.format(Locale.ROOT, "%d cores for %.1f s", cores, cpu.seconds()),
+                String.format(Locale.ROOT, "%.2f× (%.1f cores busy)", cpu.coresBusy() / cores, cpu.coresBusy()), NONE, null),
+            new Row(rateFigure, mbps(cpu.streamsMbPerCpuSecond()), consumerPerformance,
+                ratio(cpu.streamsMbPerCpuSecond() / consumerPerformanceMbPerSecond), NONE, null));
     }
 
     /** The rows as a Markdown table, columns padded so that it also reads as plain text. */

@@ -150,6 +150,11 @@ public final class ChildJvm implements AutoCloseable {
             + " minutes; output:\n" + outputTail());
     }
 
+    /** The child's process id. */
+    public long pid() {
+        return process.pid();
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,8 +25,16 @@ final class StoredLog {
      *                           join) to done
      * @param fromRunningSeconds from the application reaching RUNNING (by its own clock) to done, or from its first
      *                           output where that came earlier
+     * @param cpu                the main path's CPU from its launch to done (null for a replay, and where the
+     *                           system has no per-thread CPU figures)
      */
-    record Result(double fromStartSeconds, double fromRunningSeconds) {}
+    record Result(double fromStartSeconds, double fromRunningSeconds, Cpu cpu) {}
+
+    /**
+     * @param analyzer   the analyzer process's threads by kind
+     * @param benchJvm   CPU-seconds of this JVM, which hosts the broker (and the consumer of results) over that time
+     */
+    record Cpu(ThreadCpu.Split analyzer, double benchJvm) {}
 
     private StoredLog() {}
 
@@ -33,13 +42,16 @@ final class StoredLog {
     static Result mainPath(String main, Properties client, Topics topics, String runId, long expectedOutputs, Path workDir,
                            Duration safetyLimit) throws Exception {
         Path state = Files.createDirectories(workDir.resolve("stored-log-state"));
+        String applicationId = topics.prefix() + "-stored-log";
         List<String> args = List.of("analyze", "--bootstrap-servers", bootstrap(client), "--topic-prefix", topics.prefix(),
-            "--application-id", topics.prefix() + "-stored-log", "--state-dir", state.toString(), "--metrics-port", "-1",
+            "--application-id", applicationId, "--state-dir", state.toString(), "--metrics-port", "-1",
             "--plugins", "none", "--replication", "1", "--partitions", Integer.toString(BenchTopics.PARTITIONS),
             "--connect-timeout", "120");
         try (AlignmentArrivals arrivals = new AlignmentArrivals(client, topics)) {
             long startMs = System.currentTimeMillis();
-            try (ChildJvm analyzer = ChildJvm.start(workDir, "stored-log-analyzer", main, args)) {
+            Optional<Duration> benchCpuAtStart = ProcessHandle.current().info().totalCpuDuration();
+            try (ChildJvm analyzer = ChildJvm.start(workDir, "stored-log-analyzer", main, args);
+                 CpuWatch watch = new CpuWatch(ThreadCpu.watch(analyzer.pid(), applicationId, CPU_SAMPLING))) {
                 analyzer.awaitOutput("; Ctrl-C to stop", safetyLimit); // the whole line, its instant included
                 long runningMs = runningSince(analyzer.output());
                 if (!arrivals.await(() -> arrivals.distinct(runId) >= expectedOutputs, () -> !analyzer.isAlive(),
@@ -55,8 +67,23 @@ final class StoredLog {
                 // RUNNING: on a short log the first outputs can come before RUNNING, and then they start the clock.
                 long processingMs = Math.min(runningMs, outputMs.stream().mapToLong(Long::longValue).min().orElseThrow());
                 double fromStart = (doneMs - startMs) / 1e3;
-                return new Result(fromStart, (doneMs - processingMs) / 1e3);
+                // read while the analyzer still runs: its threads' last figures go with it
+                Optional<ThreadCpu.Split> split = watch.cpu().map(ThreadCpu::split);
+                Optional<Duration> benchCpu = ProcessHandle.current().info().totalCpuDuration();
+                Cpu cpu = split.isPresent() && benchCpuAtStart.isPresent() && benchCpu.isPresent()
+                    ? new Cpu(split.get(), benchCpu.get().minus(benchCpuAtStart.get()).toNanos() / 1e9) : null;
+                return new Result(fromStart, (doneMs - processingMs) / 1e3, cpu);
             }
+        }
+    }
+
+    private static final Duration CPU_SAMPLING = Duration.ofMillis(250);
+
+    /** Closes the watch, where there is one. */
+    private record CpuWatch(Optional<ThreadCpu> cpu) implements AutoCloseable {
+        @Override
+        public void close() {
+            cpu.ifPresent(ThreadCpu::close);
         }
     }
 
@@ -93,7 +120,7 @@ final class StoredLog {
         if (!m.find()) {
             throw new IllegalStateException("replay printed no result line; output:\n" + out);
         }
-        return new Result(fromStart, Double.parseDouble(m.group(3)));
+        return new Result(fromStart, Double.parseDouble(m.group(3)), null);
     }
 
     private static String bootstrap(Properties client) {

@@ -61,6 +61,10 @@ class BenchCommandTest {
         "/analyzer/longLog/analysisAlone/bestMbPerSecond", "/analyzer/longLog/analysisAlone/layerSteps",
         "/analyzer/longLog/analysisAloneRatio", "/analyzer/longLog/toAnalysisAloneRatio",
         "/analyzer/longLog/analysisAlone/firstMbPerSecond", "/analyzer/longLog/toFirstAnalysisPassRatio",
+        "/analyzer/longLog/mainPath/cpu/streams", "/analyzer/longLog/mainPath/cpu/jit",
+        "/analyzer/longLog/mainPath/cpu/producerIo", "/analyzer/longLog/mainPath/cpu/analyzerTotal",
+        "/analyzer/longLog/mainPath/cpu/brokerJvm", "/analyzer/longLog/mainPath/cpu/coresBusy",
+        "/analyzer/longLog/mainPath/cpu/streamsMbPerCpuSecond", "/analyzer/storedLog/cpu/streams",
         "/lag/oneTrainer/p50Ms", "/lag/oneTrainer/p99Ms", "/lag/oneTrainer/maxMs", "/lag/oneTrainer/samples",
         "/lag/trainers/p50Ms", "/lag/trainers/p99Ms", "/lag/trainers/maxMs", "/lag/trainers/samples",
         "/lag/oneTrainerYielding/p99Ms", "/lag/oneTrainerYielding/samples", "/lag/trainersYielding/p99Ms",
@@ -70,8 +74,11 @@ class BenchCommandTest {
 
     /** The only numbers that may be 0, and the only fields that may be null. */
     private static final Set<String> MAY_BE_ZERO = Set.of("/machine/loadAverageAtStart",
-        "/analyzer/longLog/analysisAlone/gcSeconds/[]");
-    private static final Set<String> MAY_BE_NULL = Set.of("/stepTime/queueWaitMsPerStep", "/met");
+        "/analyzer/longLog/analysisAlone/gcSeconds/[]", "/analyzer/storedLog/cpu/streamsWaiting",
+        "/analyzer/storedLog/cpu/analyzerWaiting", "/analyzer/storedLog/cpu/gc", "/analyzer/longLog/mainPath/cpu/streamsWaiting",
+        "/analyzer/longLog/mainPath/cpu/analyzerWaiting", "/analyzer/longLog/mainPath/cpu/gc");
+    /** A replay is timed by its own line, without a CPU watch. */
+    private static final Set<String> MAY_BE_NULL = Set.of("/stepTime/queueWaitMsPerStep", "/met", "/analyzer/replay/cpu");
 
     @TempDir
     Path out;
@@ -119,6 +126,12 @@ class BenchCommandTest {
             .isCloseTo(json.at("/analyzer/longLog/mainPath/mb").asDouble(), within(1e-6));
         assertThat(json.at("/analyzer/longLog/analysisAlone/roundSeconds").size()).isEqualTo(5);
         assertThat(json.at("/analyzer/longLog/analysisAlone/gcSeconds").size()).isEqualTo(5);
+        // the threads by kind add up to the analyzer's whole CPU; its Kafka Streams threads did the analysis
+        JsonNode cpu = json.at("/analyzer/longLog/mainPath/cpu");
+        assertThat(cpu.get("streams").asDouble() + cpu.get("jit").asDouble() + cpu.get("producerIo").asDouble()
+            + cpu.get("gc").asDouble() + cpu.get("other").asDouble()).isCloseTo(cpu.get("analyzerTotal").asDouble(), within(1e-6));
+        assertThat(cpu.get("streamsMbPerCpuSecond").asDouble())
+            .isCloseTo(json.at("/analyzer/longLog/mainPath/mb").asDouble() / cpu.get("streams").asDouble(), within(1e-6));
 
         List<String> figures = BenchTable.FIGURES.stream().map(f -> String.format(Locale.ROOT, f, TRAINERS)).toList();
         List<String> rows = new ArrayList<>();
