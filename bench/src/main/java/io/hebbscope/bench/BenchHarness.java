@@ -339,9 +339,10 @@ public final class BenchHarness {
             "The analysis alone": the analyzer's topology in Kafka's TopologyTestDriver on one thread, fed the long log
             from memory (no broker, no exactly-once round trips): its first pass in a fresh JVM, as the main path's
             analyzer runs, and the fastest of %d, the code compiled: the cost of the analysis itself.
-            CPU: from the long log's main-path analyzer launch to its last output, each of its threads' time on a core
-            and waiting for one (Linux's /proc/<pid>/task/*/schedstat), and the bench's JVM (the broker) over the same
-            time; its Kafka Streams threads' rate per CPU-second is what their work allows on a core of their own.
+            CPU: from the launch of the long log's main-path analyzer to its last output (its JVM's and Kafka Streams'
+            start included), each of its threads' time on a core and waiting for one (Linux's
+            /proc/<pid>/task/*/schedstat), and the bench's JVM (the broker) over the same time; MB per CPU-second of its
+            Kafka Streams threads is the rate their work allows on a core of their own.
             Lag: the step's hand-over to the publisher to its LayerAlignment visible to a read_committed consumer.
             """.formatted(ANALYSIS_ALONE_ROUNDS));
         return sb.toString();

@@ -41,7 +41,7 @@ public final class BenchTable {
         "the analysis alone over the long log (no broker, one thread), fastest pass",
         "analyzer main path over the long log against the analysis alone's first pass",
         "analyzer main path over the long log against the analysis alone's fastest pass",
-        "CPU during the main path over the long log: the analyzer's threads, the broker's JVM",
+        "CPU during the main path over the long log, from launch: the analyzer's threads, the broker's JVM",
         "the main path over the long log: its Kafka Streams threads' rate per CPU-second",
         "live lag, 1 trainer (p50 / p99 / max)",
         "live lag, %d trainers (p50 / p99 / max)",
@@ -141,8 +141,8 @@ public final class BenchTable {
             String none = "n/a: no per-thread CPU figures on this system (Linux's /proc)";
             return List.of(new Row(splitFigure, none, NONE, NONE, NONE, null), new Row(rateFigure, none, NONE, NONE, NONE, null));
         }
-        String split = String.format(Locale.ROOT, "Kafka Streams threads %.1f CPU-s (and %.1f s waiting for a core), JIT "
-                + "compilers %.1f, producer I/O %.1f, GC %.1f, other %.1f; the broker's JVM %.1f", cpu.streams(),
+        String split = String.format(Locale.ROOT, "Kafka Streams %.1f CPU-s (+%.1f s waiting for a core), JIT %.1f, "
+                + "producer I/O %.1f, GC %.1f, other %.1f; broker's JVM %.1f", cpu.streams(),
             cpu.streamsWaiting(), cpu.jit(), cpu.producerIo(), cpu.gc(), cpu.other(), cpu.brokerJvm());
         return List.of(
             new Row(splitFigure, split, String.format(Locale.ROOT, "%d cores for %.1f s", cores, cpu.seconds()),
