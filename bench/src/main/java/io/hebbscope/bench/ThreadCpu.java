@@ -74,7 +74,7 @@ final class ThreadCpu implements AutoCloseable {
     /** Reads every thread once more (call it while the process still runs) and returns the split so far. */
     synchronized Split split() {
         sample();
-        double[] cpu = new double[6];
+        double[] cpu = new double[5];
         double streamsWaiting = 0;
         double waiting = 0;
         for (Reading r : byThread.values()) {
