@@ -95,14 +95,20 @@ public record BenchReport(String createdAt, Machine machine, Settings settings, 
      * kind ({@code streamsWaiting}: seconds its Kafka Streams threads were runnable but waiting for a core), the bench's
      * own JVM (the broker, and the consumer of results) over the same {@code seconds}; {@code coresBusy} on average;
      * and the rate the Kafka Streams threads' own work allows on a core of their own, MB per their CPU-second.
+     * {@code analyzerTotal} sums the sampled threads, {@code analyzerProcess} is the kernel's total for the process.
+     * Null where the Kafka Streams threads show no CPU (their figures could not be read).
      */
     public record CpuUse(double seconds, double streams, double streamsWaiting, double jit, double producerIo, double gc,
-                         double other, double analyzerTotal, double analyzerWaiting, double brokerJvm, double coresBusy,
-                         double streamsMbPerCpuSecond) {
+                         double other, double analyzerTotal, double analyzerWaiting, double analyzerProcess,
+                         double brokerJvm, double coresBusy, double streamsMbPerCpuSecond) {
         static CpuUse of(double mb, double seconds, StoredLog.Cpu cpu) {
             ThreadCpu.Split a = cpu.analyzer();
+            if (!(a.streams() > 0)) {
+                return null;
+            }
             return new CpuUse(seconds, a.streams(), a.streamsWaiting(), a.jit(), a.producerIo(), a.gc(), a.other(),
-                a.total(), a.totalWaiting(), cpu.benchJvm(), (a.total() + cpu.benchJvm()) / seconds, mb / a.streams());
+                a.total(), a.totalWaiting(), a.process(), cpu.benchJvm(), (a.total() + cpu.benchJvm()) / seconds,
+                mb / a.streams());
         }
     }
 

@@ -27,20 +27,26 @@ final class ThreadCpu implements AutoCloseable {
      * @param jit          the JIT compilers (C1, C2)
      * @param producerIo   the producers' I/O threads
      * @param gc           the garbage collector's threads
-     * @param other        every other thread (main, consumers' heartbeat, admin clients, metrics, VM)
+     * @param other        every other thread (main, consumers' heartbeat, admin clients, metrics, RocksDB's
+     *                     background threads, the VM's)
+     * @param total        the sum of the kinds above, as sampled
+     * @param process      the process's own CPU total as the kernel keeps it, ended threads included, NaN where it
+     *                     cannot be read: what {@code total} misses is CPU of threads after their last sample
      */
     record Split(double streams, double streamsWaiting, double jit, double producerIo, double gc, double other,
-                 double total, double totalWaiting) {}
+                 double total, double totalWaiting, double process) {}
 
     private record Reading(String kind, long cpuNs, long waitNs) {}
 
+    private final long pid;
     private final Path tasks;
     private final String streamsPrefix;
     private final Map<String, Reading> byThread = new HashMap<>();
     private final Thread sampler;
     private volatile boolean stopped;
 
-    private ThreadCpu(Path tasks, String applicationId, Duration period) {
+    private ThreadCpu(long pid, Path tasks, String applicationId, Duration period) {
+        this.pid = pid;
         this.tasks = tasks;
         String prefix = applicationId + "-";
         this.streamsPrefix = prefix.substring(0, Math.min(COMM_LENGTH, prefix.length()));
@@ -66,7 +72,7 @@ final class ThreadCpu implements AutoCloseable {
         if (!Files.isReadable(tasks.resolve(Long.toString(pid)).resolve("schedstat"))) {
             return Optional.empty();
         }
-        ThreadCpu cpu = new ThreadCpu(tasks, applicationId, period);
+        ThreadCpu cpu = new ThreadCpu(pid, tasks, applicationId, period);
         cpu.sampler.start();
         return Optional.of(cpu);
     }
@@ -92,7 +98,10 @@ final class ThreadCpu implements AutoCloseable {
             }
         }
         double total = cpu[0] + cpu[1] + cpu[2] + cpu[3] + cpu[4];
-        return new Split(cpu[0], streamsWaiting, cpu[1], cpu[2], cpu[3], cpu[4], total, waiting);
+        // read after the threads, so that it covers at least as much time as they do
+        double process = ProcessHandle.of(pid).flatMap(p -> p.info().totalCpuDuration())
+            .map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
+        return new Split(cpu[0], streamsWaiting, cpu[1], cpu[2], cpu[3], cpu[4], total, waiting, process);
     }
 
     private synchronized void sample() {
